@@ -1,0 +1,186 @@
+package feeds
+
+import (
+	"encoding/xml"
+	"io"
+	"time"
+
+	gorilla "github.com/gorilla/feeds"
+)
+
+// Document is a feed to be written: the curated view of some Items.
+type Document struct {
+	ID        string // a stable URI, e.g. a tag: URI
+	Title     string
+	Subtitle  string
+	Lang      string
+	Updated   time.Time
+	Author    string
+	Generator string
+	Links     []Link // self, alternate, hub, paging
+	Entries   []Entry
+}
+
+// Link is an Atom link.
+type Link struct {
+	Rel  string
+	Href string
+	Type string
+}
+
+// Category is a term with a human label.
+type Category struct {
+	Term  string
+	Label string
+}
+
+// Entry is one written entry.
+type Entry struct {
+	ID        string
+	Title     string
+	Link      string // the original article
+	Summary   string // HTML
+	Content   string // HTML
+	Author    string
+	Lang      string
+	Published time.Time
+	Updated   time.Time
+	Category  Category
+	Source    EntrySource
+}
+
+// EntrySource names the feed an entry came from (Atom's <source>).
+type EntrySource struct {
+	ID      string // the source feed's URL
+	Title   string
+	Link    string // the source's website
+	SelfURL string // the source feed's URL
+}
+
+// gorilla/feeds' Atom structs write categories as text, the source as a
+// string, a single feed link, and no xml:lang. The types below embed them and
+// shadow those fields: encoding/xml lets the shallower field win.
+
+const xmlNS = "http://www.w3.org/XML/1998/namespace"
+
+type atomFeed struct {
+	gorilla.AtomFeed
+	Lang      string             `xml:"http://www.w3.org/XML/1998/namespace lang,attr,omitempty"`
+	Links     []gorilla.AtomLink `xml:"link"`
+	Generator string             `xml:"generator,omitempty"`
+	Entries   []*atomEntry       `xml:"entry"`
+}
+
+type atomEntry struct {
+	gorilla.AtomEntry
+	Lang     string         `xml:"http://www.w3.org/XML/1998/namespace lang,attr,omitempty"`
+	Category []atomCategory `xml:"category"`
+	Source   *atomSource    `xml:"source,omitempty"`
+}
+
+type atomCategory struct {
+	Term  string `xml:"term,attr"`
+	Label string `xml:"label,attr,omitempty"`
+}
+
+type atomSource struct {
+	ID    string             `xml:"id,omitempty"`
+	Title string             `xml:"title,omitempty"`
+	Links []gorilla.AtomLink `xml:"link"`
+}
+
+// WriteAtom writes d as an Atom 1.0 document (RFC 4287).
+func WriteAtom(w io.Writer, d *Document) error {
+	f := &atomFeed{
+		AtomFeed: gorilla.AtomFeed{
+			Xmlns:    "http://www.w3.org/2005/Atom",
+			Title:    d.Title,
+			Id:       d.ID,
+			Updated:  rfc3339(d.Updated),
+			Subtitle: d.Subtitle,
+		},
+		Lang:      d.Lang,
+		Generator: d.Generator,
+	}
+	if d.Author != "" {
+		f.Author = &gorilla.AtomAuthor{AtomPerson: gorilla.AtomPerson{Name: d.Author}}
+	}
+	for _, l := range d.Links {
+		f.Links = append(f.Links, gorilla.AtomLink{Href: l.Href, Rel: l.Rel, Type: l.Type})
+	}
+	f.Entries = make([]*atomEntry, 0, len(d.Entries))
+	for i := range d.Entries {
+		f.Entries = append(f.Entries, newAtomEntry(&d.Entries[i], d.Author))
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(f); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func newAtomEntry(e *Entry, feedAuthor string) *atomEntry {
+	updated := e.Updated
+	if updated.IsZero() {
+		updated = e.Published
+	}
+	x := &atomEntry{
+		AtomEntry: gorilla.AtomEntry{
+			Title:   e.Title,
+			Id:      e.ID,
+			Updated: rfc3339(updated),
+		},
+		Lang: e.Lang,
+	}
+	if !e.Published.IsZero() {
+		x.Published = rfc3339(e.Published)
+	}
+	if e.Link != "" {
+		x.Links = []gorilla.AtomLink{{Href: e.Link, Rel: "alternate", Type: "text/html"}}
+	}
+	if e.Summary != "" {
+		x.Summary = &gorilla.AtomSummary{Content: e.Summary, Type: "html"}
+	}
+	if e.Content != "" {
+		x.Content = &gorilla.AtomContent{Content: e.Content, Type: "html"}
+	} else if e.Link == "" {
+		// RFC 4287 4.1.1: an entry without an alternate link needs content.
+		x.Content = &gorilla.AtomContent{Content: e.Summary, Type: "html"}
+	}
+	author := e.Author
+	if author == "" {
+		author = e.Source.Title
+	}
+	if author == "" {
+		author = feedAuthor
+	}
+	if author != "" {
+		x.Author = &gorilla.AtomAuthor{AtomPerson: gorilla.AtomPerson{Name: author}}
+	}
+	if e.Category.Term != "" {
+		x.Category = []atomCategory{{Term: e.Category.Term, Label: e.Category.Label}}
+	}
+	if e.Source.ID != "" || e.Source.Title != "" {
+		s := &atomSource{ID: e.Source.ID, Title: e.Source.Title}
+		if e.Source.SelfURL != "" {
+			s.Links = append(s.Links, gorilla.AtomLink{Href: e.Source.SelfURL, Rel: "self"})
+		}
+		if e.Source.Link != "" {
+			s.Links = append(s.Links, gorilla.AtomLink{Href: e.Source.Link, Rel: "alternate", Type: "text/html"})
+		}
+		x.Source = s
+	}
+	return x
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		t = time.Unix(0, 0)
+	}
+	return t.UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,333 @@
+package feeds
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/rss"
+	"golang.org/x/net/html/charset"
+)
+
+// ErrNotAFeed is returned by Parse when the document is neither RSS nor Atom
+// (typically an HTML page served where a feed used to be).
+var ErrNotAFeed = errors.New("document is not an RSS or Atom feed")
+
+// Feed is a parsed feed document.
+type Feed struct {
+	Title    string
+	Link     string // the website
+	Language string
+	TTL      time.Duration // RSS <ttl>, 0 if absent
+	Items    []Item
+}
+
+// prologPeek is how much of the document is inspected for an XML declaration.
+const prologPeek = 1024
+
+var encodingDecl = regexp.MustCompile(`^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']`)
+
+// Parse reads an RSS or Atom document. baseURL (the URL it was fetched from)
+// resolves relative links; contentType is the HTTP Content-Type header, whose
+// charset is used when the document's XML declaration names none.
+//
+// Items come back normalised: trimmed text, absolute links, a Key (see
+// ItemKey), a content Hash, and duplicates of one Key dropped (first wins).
+func Parse(r io.Reader, baseURL, contentType string) (*Feed, error) {
+	br := bufio.NewReaderSize(r, prologPeek)
+	head, err := br.Peek(prologPeek)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read feed: %w", err)
+	}
+	if len(bytes.TrimSpace(head)) == 0 {
+		return nil, fmt.Errorf("empty document: %w", ErrNotAFeed)
+	}
+	var body io.Reader = &controlFilter{r: br}
+	chinese := false
+	label := ""
+	if m := encodingDecl.FindSubmatch(head); m != nil {
+		label = string(m[1])
+	} else if label = contentTypeCharset(contentType); label != "" {
+		if !isUTF8Label(label) {
+			conv, err := charset.NewReaderLabel(label, body)
+			if err != nil {
+				return nil, fmt.Errorf("charset %q from content-type: %w", label, err)
+			}
+			body = conv
+		}
+	}
+	chinese = isChineseCharset(label)
+
+	p := gofeed.NewParser()
+	p.KeepOriginalFeed = true
+	gf, err := p.Parse(body)
+	if err != nil {
+		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+			if mt, _, _ := mime.ParseMediaType(contentType); mt != "" {
+				return nil, fmt.Errorf("content-type %s: %w", mt, ErrNotAFeed)
+			}
+			return nil, ErrNotAFeed
+		}
+		return nil, fmt.Errorf("parse feed: %w", err)
+	}
+
+	f := &Feed{
+		Title:    cleanText(gf.Title),
+		Language: strings.TrimSpace(gf.Language),
+	}
+	if rf, ok := gf.OriginalFeed().(*rss.Feed); ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(rf.TTL)); err == nil && n > 0 {
+			f.TTL = time.Duration(n) * time.Minute
+		}
+	}
+	base, _ := url.Parse(baseURL)
+	f.Link = resolve(base, gf.Link)
+	itemBase := base
+	if fl, err := url.Parse(f.Link); err == nil && fl.IsAbs() {
+		itemBase = fl
+	}
+	if strings.HasPrefix(strings.ToLower(f.Language), "zh") || containsHan(f.Title) {
+		chinese = true
+	}
+
+	seen := make(map[string]struct{}, len(gf.Items))
+	f.Items = make([]Item, 0, len(gf.Items))
+	for _, gi := range gf.Items {
+		if gi == nil {
+			continue
+		}
+		it := Item{
+			GUID:       strings.TrimSpace(gi.GUID),
+			Link:       resolve(itemBase, firstNonEmpty(gi.Link, firstOf(gi.Links))),
+			Title:      cleanText(gi.Title),
+			Summary:    cleanHTML(gi.Description),
+			Content:    cleanHTML(gi.Content),
+			Author:     authorOf(gi),
+			Categories: cleanList(gi.Categories),
+			Lang:       f.Language,
+			Published:  itemTime(gi.Published, gi.PublishedParsed, chinese),
+			Updated:    itemTime(gi.Updated, gi.UpdatedParsed, chinese),
+		}
+		if it.Published.IsZero() {
+			it.Published = it.Updated
+		}
+		if it.Title == "" && it.Summary == "" && it.Content == "" && it.Link == "" {
+			continue
+		}
+		it.Key = ItemKey(it.GUID, it.Link, it.Title, it.Summary, it.Content)
+		if _, dup := seen[it.Key]; dup {
+			continue
+		}
+		seen[it.Key] = struct{}{}
+		it.Hash = ContentHash(&it)
+		f.Items = append(f.Items, it)
+	}
+	return f, nil
+}
+
+func contentTypeCharset(ct string) string {
+	if ct == "" {
+		return ""
+	}
+	_, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(params["charset"])
+}
+
+func isUTF8Label(label string) bool {
+	switch strings.ToLower(label) {
+	case "utf-8", "utf8", "us-ascii", "ascii":
+		return true
+	}
+	return false
+}
+
+func isChineseCharset(label string) bool {
+	switch strings.ToLower(label) {
+	case "gbk", "gb2312", "gb18030", "big5", "x-gbk", "cp936", "euc-cn", "hz-gb-2312":
+		return true
+	}
+	return false
+}
+
+// chinaStandardTime is UTC+8, what "CST" means in a Chinese feed.
+var chinaStandardTime = time.FixedZone("CST", 8*3600)
+
+// cstSuffix matches a date written with the CST abbreviation.
+var cstSuffix = regexp.MustCompile(`(?i)\bCST\s*$`)
+
+// itemTime returns the parsed time in UTC. In a Chinese feed "CST" is China
+// Standard Time (UTC+8), not US Central (UTC-6) as generic parsers assume.
+func itemTime(raw string, parsed *time.Time, chinese bool) time.Time {
+	if parsed == nil || parsed.IsZero() {
+		return time.Time{}
+	}
+	t := *parsed
+	if chinese && cstSuffix.MatchString(raw) {
+		// Keep the wall clock as written, read it in UTC+8.
+		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), chinaStandardTime)
+	}
+	return t.UTC()
+}
+
+func authorOf(gi *gofeed.Item) string {
+	for _, p := range gi.Authors {
+		if p == nil {
+			continue
+		}
+		if n := cleanText(p.Name); n != "" {
+			return n
+		}
+		if e := strings.TrimSpace(p.Email); e != "" {
+			return e
+		}
+	}
+	if gi.DublinCoreExt != nil {
+		for _, c := range gi.DublinCoreExt.Creator {
+			if n := cleanText(c); n != "" {
+				return n
+			}
+		}
+	}
+	return ""
+}
+
+func resolve(base *url.URL, ref string) string {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return ""
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ""
+	}
+	if !u.IsAbs() && base != nil {
+		u = base.ResolveReference(u)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return ""
+	}
+	return u.String()
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func firstOf(s []string) string {
+	if len(s) > 0 {
+		return s[0]
+	}
+	return ""
+}
+
+func cleanList(in []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range in {
+		s = cleanText(s)
+		if s == "" || seen[s] {
+			continue
+		}
+		seen[s] = true
+		out = append(out, s)
+	}
+	return out
+}
+
+// cleanText makes a one-line plain string: valid UTF-8, no control
+// characters, runs of white space collapsed.
+func cleanText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if !xmlChar(r) {
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// cleanHTML keeps markup but drops what XML cannot carry.
+func cleanHTML(s string) string {
+	s = strings.TrimSpace(strings.ToValidUTF8(s, "\uFFFD"))
+	if strings.IndexFunc(s, func(r rune) bool { return !xmlChar(r) }) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if xmlChar(r) {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// xmlChar reports whether r may appear in an XML 1.0 document.
+func xmlChar(r rune) bool {
+	return r == 0x9 || r == 0xA || r == 0xD ||
+		(r >= 0x20 && r <= 0xD7FF) ||
+		(r >= 0xE000 && r <= 0xFFFD) ||
+		(r >= 0x10000 && r <= 0x10FFFF)
+}
+
+func containsHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// controlFilter drops the ASCII control bytes that XML 1.0 forbids (other than
+// tab, newline and carriage return). Feeds in the wild contain them and the
+// XML parser would otherwise reject the whole document. Such bytes never occur
+// inside multi-byte UTF-8, GBK or Big5 sequences, so dropping them is safe
+// before charset conversion.
+type controlFilter struct{ r io.Reader }
+
+func (c *controlFilter) Read(p []byte) (int, error) {
+	for {
+		n, err := c.r.Read(p)
+		j := 0
+		for i := 0; i < n; i++ {
+			b := p[i]
+			if b < 0x20 && b != '\t' && b != '\n' && b != '\r' {
+				continue
+			}
+			p[j] = b
+			j++
+		}
+		if j > 0 || err != nil || n == 0 {
+			return j, err
+		}
+	}
+}

@@ -1,0 +1,35 @@
+// Package logkey holds the field names used in feedcurator's structured logs,
+// so that every component writes the same key for the same datum.
+package logkey
+
+// Field keys, snake_case.
+const (
+	Component  = "component"
+	SourceID   = "source_id"
+	SourceName = "source_name"
+	SourceURL  = "source_url"
+	Status     = "status"
+	Elapsed    = "elapsed"
+	Items      = "items"
+	New        = "new"
+	Updated    = "updated"
+	Unchanged  = "unchanged"
+	NextCheck  = "next_check"
+	Errors     = "errors"
+	ErrorCount = "error_count"
+	RetryAfter = "retry_after"
+	Location   = "location"
+	Section    = "section"
+	ItemID     = "item_id"
+	RulesVer   = "rules_version"
+	Changed    = "changed"
+	Addr       = "addr"
+	Path       = "path"
+	Method     = "method"
+	Config     = "config"
+	Database   = "database"
+	Sources    = "sources"
+	Count      = "count"
+	URL        = "url"
+	Version    = "version"
+)
