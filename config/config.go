@@ -1,0 +1,365 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/feedcurator/feedcurator/curator"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	Database string                `yaml:"database"`
+	Listen   string                `yaml:"listen"`
+	BaseURL  string                `yaml:"base_url"`
+	LogLevel string                `yaml:"log_level"`
+	Fetch    Fetch                 `yaml:"fetch"`
+	Curator  Curator               `yaml:"curator"`
+	Publish  Publish               `yaml:"publish"`
+	Sources  []Source              `yaml:"sources"`
+	Sections []curator.SectionSpec `yaml:"sections"`
+
+	file string     // name used in messages
+	root *yaml.Node // for line numbers
+}
+
+// Fetch configures the aggregator.
+type Fetch struct {
+	Interval    Duration `yaml:"interval"`     // default per-source poll interval
+	MinInterval Duration `yaml:"min_interval"` // floor of any schedule
+	MaxInterval Duration `yaml:"max_interval"` // cap of backoff and server hints
+	Timeout     Duration `yaml:"timeout"`
+	MaxBodySize ByteSize `yaml:"max_body_size"`
+	Workers     int      `yaml:"workers"`
+	PerHost     int      `yaml:"per_host"`
+	Jitter      float64  `yaml:"jitter"`
+	UserAgent   string   `yaml:"user_agent"`
+}
+
+// Curator configures classification.
+type Curator struct {
+	Interval  Duration `yaml:"interval"`
+	Fallback  string   `yaml:"fallback"`
+	Threshold float64  `yaml:"threshold"`
+}
+
+// Publish configures the published feeds.
+type Publish struct {
+	Title  string `yaml:"title"`
+	Author string `yaml:"author"`
+	Items  int    `yaml:"items"`
+	Lang   string `yaml:"lang"`
+}
+
+// Source is one subscribed feed.
+type Source struct {
+	Name     string   `yaml:"name"`
+	URL      string   `yaml:"url"`
+	Interval Duration `yaml:"interval"`
+	Tags     []string `yaml:"tags"`
+}
+
+// Default returns the configuration that a file's settings override.
+func Default() *Config {
+	return &Config{
+		Database: "feedcurator.db",
+		Listen:   "127.0.0.1:8080",
+		LogLevel: "info",
+		Fetch: Fetch{
+			Interval:    Duration{30 * time.Minute},
+			MinInterval: Duration{time.Minute},
+			MaxInterval: Duration{24 * time.Hour},
+			Timeout:     Duration{30 * time.Second},
+			MaxBodySize: 10 << 20,
+			Workers:     16,
+			PerHost:     2,
+			Jitter:      0.1,
+			UserAgent:   "feedcurator/1.0 (+https://github.com/feedcurator/feedcurator)",
+		},
+		Curator: Curator{Interval: Duration{5 * time.Second}},
+		Publish: Publish{Title: "feedcurator", Author: "feedcurator", Items: 50},
+	}
+}
+
+// Load reads and checks the configuration file at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(bytes.NewReader(data), path)
+}
+
+// Parse decodes and checks a configuration; name labels error messages.
+// Unknown keys, values of the wrong type, bad durations and every failed
+// check are all reported, joined, each as "name:line: field: problem".
+func Parse(r io.Reader, name string) (*Config, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read config %s: %w", name, err)
+	}
+	c := Default()
+	c.file = name
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(name, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, &ValidationError{File: name, Line: 1, Err: ErrEmpty}
+	}
+	c.root = &root
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		return nil, yamlError(name, err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// File returns the name the configuration was read from.
+func (c *Config) File() string { return c.file }
+
+var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// yamlError turns yaml.v3's errors into ValidationErrors with file and line.
+func yamlError(name string, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		var errs []error
+		for _, msg := range te.Errors {
+			errs = append(errs, lineError(name, msg))
+		}
+		return errors.Join(errs...)
+	}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	return lineError(name, msg)
+}
+
+func lineError(name, msg string) error {
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return &ValidationError{File: name, Line: n, Err: errors.New(m[2])}
+	}
+	return &ValidationError{File: name, Err: errors.New(msg)}
+}
+
+// Sentinel problems, wrapped in *ValidationError.
+var (
+	ErrEmpty        = errors.New("configuration is empty")
+	ErrRequired     = errors.New("is required")
+	ErrInvalidURL   = errors.New("not an absolute http or https URL")
+	ErrDuplicate    = errors.New("duplicate")
+	ErrOutOfRange   = errors.New("out of range")
+	ErrInvalidAddr  = errors.New("not a host:port address")
+	ErrInvalidLevel = errors.New("unknown log level")
+)
+
+// ValidationError is one problem in a configuration file.
+type ValidationError struct {
+	File  string
+	Line  int
+	Field string
+	Err   error
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+func (e *ValidationError) Unwrap() error { return e.Err }
+
+// Validate checks the decoded configuration and reports all problems.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(field string, err error) {
+		errs = append(errs, &ValidationError{File: c.file, Line: c.line(field), Field: field, Err: err})
+	}
+	if strings.TrimSpace(c.Database) == "" {
+		bad("database", ErrRequired)
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("listen", fmt.Errorf("%w: %q", ErrInvalidAddr, c.Listen))
+	}
+	if c.BaseURL != "" && !httpURL(c.BaseURL) {
+		bad("base_url", fmt.Errorf("%w: %q", ErrInvalidURL, c.BaseURL))
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "trace", "debug", "info", "warn", "error":
+	default:
+		bad("log_level", fmt.Errorf("%w %q (want debug, info, warn or error)", ErrInvalidLevel, c.LogLevel))
+	}
+	positive := func(field string, d Duration) {
+		if d.Duration <= 0 {
+			bad(field, fmt.Errorf("%w: must be greater than 0", ErrOutOfRange))
+		}
+	}
+	positive("fetch.interval", c.Fetch.Interval)
+	positive("fetch.min_interval", c.Fetch.MinInterval)
+	positive("fetch.max_interval", c.Fetch.MaxInterval)
+	positive("fetch.timeout", c.Fetch.Timeout)
+	positive("curator.interval", c.Curator.Interval)
+	if c.Fetch.MaxInterval.Duration < c.Fetch.MinInterval.Duration {
+		bad("fetch.max_interval", fmt.Errorf("%w: less than fetch.min_interval", ErrOutOfRange))
+	}
+	if c.Fetch.MaxBodySize <= 0 {
+		bad("fetch.max_body_size", fmt.Errorf("%w: must be greater than 0", ErrOutOfRange))
+	}
+	if c.Fetch.Workers < 1 || c.Fetch.Workers > 1024 {
+		bad("fetch.workers", fmt.Errorf("%w: want 1 to 1024", ErrOutOfRange))
+	}
+	if c.Fetch.PerHost < 1 {
+		bad("fetch.per_host", fmt.Errorf("%w: want at least 1", ErrOutOfRange))
+	}
+	if c.Fetch.Jitter < 0 || c.Fetch.Jitter >= 1 {
+		bad("fetch.jitter", fmt.Errorf("%w: want 0 to 0.99", ErrOutOfRange))
+	}
+	if c.Publish.Items < 1 || c.Publish.Items > 10000 {
+		bad("publish.items", fmt.Errorf("%w: want 1 to 10000", ErrOutOfRange))
+	}
+	if c.Curator.Threshold < 0 {
+		bad("curator.threshold", fmt.Errorf("%w: must not be negative", ErrOutOfRange))
+	}
+
+	if len(c.Sources) == 0 {
+		bad("sources", ErrRequired)
+	}
+	names := map[string]int{}
+	urls := map[string]int{}
+	for i, s := range c.Sources {
+		p := fmt.Sprintf("sources[%d]", i)
+		if strings.TrimSpace(s.Name) == "" {
+			bad(p+".name", ErrRequired)
+		} else if j, dup := names[s.Name]; dup {
+			bad(p+".name", fmt.Errorf("%w: %q is also sources[%d]", ErrDuplicate, s.Name, j))
+		} else {
+			names[s.Name] = i
+		}
+		switch {
+		case strings.TrimSpace(s.URL) == "":
+			bad(p+".url", ErrRequired)
+		case !httpURL(s.URL):
+			bad(p+".url", fmt.Errorf("%w: %q", ErrInvalidURL, s.URL))
+		default:
+			k := canonicalURL(s.URL)
+			if j, dup := urls[k]; dup {
+				bad(p+".url", fmt.Errorf("%w: %q is also sources[%d]", ErrDuplicate, s.URL, j))
+			} else {
+				urls[k] = i
+			}
+		}
+	}
+
+	for i, s := range c.Sections {
+		if strings.TrimSpace(s.Title) == "" {
+			bad(fmt.Sprintf("sections[%d].title", i), ErrRequired)
+		}
+	}
+	if _, err := c.Ruleset(); err != nil {
+		for _, e := range unjoin(err) {
+			var re *curator.RuleError
+			if errors.As(e, &re) {
+				bad(re.Path, re.Err)
+			} else {
+				bad("sections", e)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Ruleset compiles the sections' rules.
+func (c *Config) Ruleset() (*curator.Ruleset, error) {
+	return curator.Compile(c.Sections, curator.Options{Fallback: c.Curator.Fallback, Threshold: c.Curator.Threshold})
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// canonicalURL is the form in which two source URLs are compared for
+// duplicates: scheme and host are case-insensitive, a bare path is "/".
+func canonicalURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return s
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	u.Host = strings.ToLower(u.Host)
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	u.Fragment = ""
+	return u.String()
+}
+
+var pathPart = regexp.MustCompile(`^([a-z_]+)(?:\[(\d+)\])?$`)
+
+// line finds the line of a field path such as "sources[2].url" in the parsed
+// document; for a field that is absent, the line of its nearest parent.
+func (c *Config) line(path string) int {
+	if c.root == nil || len(c.root.Content) == 0 {
+		return 0
+	}
+	n := c.root.Content[0]
+	line := n.Line
+	for _, part := range strings.Split(path, ".") {
+		m := pathPart.FindStringSubmatch(part)
+		if m == nil || n.Kind != yaml.MappingNode {
+			return line
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == m[1] {
+				next = n.Content[i+1]
+				line = n.Content[i].Line
+				break
+			}
+		}
+		if next == nil {
+			return line
+		}
+		n = next
+		if m[2] != "" {
+			idx, _ := strconv.Atoi(m[2])
+			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
+				return line
+			}
+			n = n.Content[idx]
+			line = n.Line
+		}
+	}
+	return line
+}

@@ -1,0 +1,200 @@
+package config_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedcurator/feedcurator/config"
+	"github.com/feedcurator/feedcurator/curator"
+)
+
+func TestExampleConfig(t *testing.T) {
+	cfg, err := config.Load(filepath.Join("..", "config.example.yaml"))
+	if err != nil {
+		t.Fatalf("config.example.yaml does not validate:\n%v", err)
+	}
+	var ids []string
+	for _, s := range cfg.Sections {
+		ids = append(ids, s.ID)
+	}
+	if got := strings.Join(ids, ","); got != "containers,paas,industry,misc" {
+		t.Errorf("sections = %s, want containers,paas,industry,misc", got)
+	}
+	if cfg.Curator.Fallback != "misc" {
+		t.Errorf("fallback = %q, want misc", cfg.Curator.Fallback)
+	}
+	var zh, en bool
+	for _, s := range cfg.Sources {
+		for _, tag := range s.Tags {
+			zh = zh || tag == "zh"
+			en = en || tag == "en"
+		}
+	}
+	if !zh || !en {
+		t.Errorf("example sources should include Chinese and English ones (zh=%v en=%v)", zh, en)
+	}
+}
+
+const minimal = `
+database: test.db
+sources:
+  - name: a
+    url: https://a.example/feed
+sections:
+  - id: news
+    title: News
+    rules:
+      - keywords: [launch]
+  - id: misc
+    title: Misc
+`
+
+func TestParseMinimalUsesDefaults(t *testing.T) {
+	cfg, err := config.Parse(strings.NewReader(minimal), "min.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Fetch.Interval.Duration != 30*time.Minute || cfg.Publish.Items != 50 || cfg.Listen != "127.0.0.1:8080" {
+		t.Errorf("defaults not applied: %+v", cfg)
+	}
+	rs, err := cfg.Ruleset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs.Sections()) != 2 {
+		t.Errorf("sections = %d", len(rs.Sections()))
+	}
+}
+
+func TestParseDurationsAndSizes(t *testing.T) {
+	src := minimal + `
+fetch:
+  interval: 2d
+  timeout: 90s
+  max_body_size: 512KiB
+`
+	cfg, err := config.Parse(strings.NewReader(src), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Fetch.Interval.Duration != 48*time.Hour || cfg.Fetch.Timeout.Duration != 90*time.Second || cfg.Fetch.MaxBodySize != 512<<10 {
+		t.Errorf("got %v %v %v", cfg.Fetch.Interval, cfg.Fetch.Timeout, cfg.Fetch.MaxBodySize)
+	}
+}
+
+// TestParseErrors checks that each kind of mistake is reported with the file,
+// the line and (where it applies) the field.
+func TestParseErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		yaml string
+		want []string // substrings of the error
+		is   error
+	}{
+		{"unknown top-level key", "databse: x.db\n" + minimal, []string{"bad.yaml:1:", "databse"}, nil},
+		{"unknown source key", strings.Replace(minimal, "    url: https://a.example/feed", "    url: https://a.example/feed\n    intervall: 5m", 1), []string{"bad.yaml:6:", "intervall"}, nil},
+		{"bad duration", minimal + "fetch:\n  interval: 5 minutes\n", []string{"bad.yaml:14:", `invalid duration "5 minutes"`}, nil},
+		{"zero duration", minimal + "fetch:\n  timeout: 0s\n", []string{"bad.yaml:14:", "greater than 0"}, nil},
+		{"negative duration", strings.Replace(minimal, "    url: https://a.example/feed", "    url: https://a.example/feed\n    interval: -5m", 1), []string{"bad.yaml:6:", "invalid duration"}, nil},
+		{"wrong type", minimal + "publish:\n  items: many\n", []string{"bad.yaml:14:", "many"}, nil},
+		{"bad size", minimal + "fetch:\n  max_body_size: lots\n", []string{"bad.yaml:14:", "invalid size"}, nil},
+		{"relative url", strings.Replace(minimal, "https://a.example/feed", "/feed.xml", 1), []string{"bad.yaml:5:", "sources[0].url", "not an absolute"}, config.ErrInvalidURL},
+		{"ftp url", strings.Replace(minimal, "https://a.example/feed", "ftp://a.example/feed", 1), []string{"sources[0].url"}, config.ErrInvalidURL},
+		{"missing url", strings.Replace(minimal, "    url: https://a.example/feed\n", "", 1), []string{"bad.yaml:4:", "sources[0].url", "is required"}, config.ErrRequired},
+		{"duplicate source url", strings.Replace(minimal, "sources:\n", "sources:\n  - name: b\n    url: HTTPS://A.example/feed\n", 1), []string{"bad.yaml:7:", "sources[1].url", "duplicate"}, config.ErrDuplicate},
+		{"duplicate source name", strings.Replace(minimal, "sources:\n", "sources:\n  - name: a\n    url: https://b.example/feed\n", 1), []string{"sources[1].name", "duplicate"}, config.ErrDuplicate},
+		{"duplicate section id", strings.Replace(minimal, "id: misc", "id: news", 1), []string{"bad.yaml:11:", "sections[1].id", "duplicate section id"}, curator.ErrDuplicateID},
+		{"bad regex", strings.Replace(minimal, "keywords: [launch]", "regex: ['(unclosed']", 1), []string{"bad.yaml:10:", "sections[0].rules[0].regex[0]", "does not compile"}, curator.ErrBadRegex},
+		{"unknown field in rule", strings.Replace(minimal, "keywords: [launch]", "keywords: [launch]\n        fields: [titel]", 1), []string{"sections[0].rules[0].fields[0]", "titel"}, curator.ErrUnknownField},
+		{"empty rule", strings.Replace(minimal, "keywords: [launch]", "weight: 2", 1), []string{"sections[0].rules[0]", "no keywords"}, curator.ErrEmptyRule},
+		{"unknown fallback", minimal + "curator:\n  fallback: other\n", []string{"curator.fallback", "no such section"}, curator.ErrUnknownTarget},
+		{"bad listen", minimal + "listen: localhost\n", []string{"bad.yaml:13:", "listen"}, config.ErrInvalidAddr},
+		{"bad log level", minimal + "log_level: loud\n", []string{"log_level"}, config.ErrInvalidLevel},
+		{"no sources", "sections:\n  - id: misc\n    title: Misc\n", []string{"sources", "is required"}, config.ErrRequired},
+		{"no sections", "sources:\n  - name: a\n    url: https://a.example/\n", []string{"sections"}, curator.ErrNoSections},
+		{"workers out of range", minimal + "fetch:\n  workers: 0\n", []string{"fetch.workers"}, config.ErrOutOfRange},
+		{"items out of range", minimal + "publish:\n  items: -1\n", []string{"publish.items"}, config.ErrOutOfRange},
+		{"not yaml", "sources: [\n", []string{"bad.yaml:"}, nil},
+		{"empty file", "", []string{"empty"}, config.ErrEmpty},
+		{"tabs", "sources:\n\t- name: a\n", []string{"bad.yaml:"}, nil},
+		{"section without title", strings.Replace(minimal, "    title: News\n", "", 1), []string{"sections[0].title", "is required"}, config.ErrRequired},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := config.Parse(strings.NewReader(tc.yaml), "bad.yaml")
+			if err == nil {
+				t.Fatalf("no error for:\n%s", tc.yaml)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\ndoes not contain %q", err, w)
+				}
+			}
+			if tc.is != nil && !errors.Is(err, tc.is) {
+				t.Errorf("error %v does not wrap %v", err, tc.is)
+			}
+		})
+	}
+}
+
+func TestParseReportsAllProblemsAtOnce(t *testing.T) {
+	src := `
+database: ""
+listen: nowhere
+sources:
+  - name: a
+    url: not a url
+  - name: a
+    url: https://a.example/
+sections:
+  - id: x
+    title: X
+    rules:
+      - regex: ['[']
+  - id: x
+    title: Y
+`
+	_, err := config.Parse(strings.NewReader(src), "many.yaml")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	if len(lines) != 6 {
+		t.Errorf("want 6 problems, got %d:\n%s", len(lines), err)
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "many.yaml:") {
+			t.Errorf("line %q does not name the file", l)
+		}
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := config.Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	if err == nil || !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "nope.yaml") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	example, _ := os.ReadFile(filepath.Join("..", "config.example.yaml"))
+	f.Add(string(example))
+	f.Add(minimal)
+	f.Add("sources: [\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		cfg, err := config.Parse(strings.NewReader(src), "fuzz.yaml")
+		if err == nil {
+			if _, err := cfg.Ruleset(); err != nil {
+				t.Fatalf("valid config whose rules do not compile: %v", err)
+			}
+			return
+		}
+		if !strings.Contains(err.Error(), "fuzz.yaml") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	})
+}

@@ -1,0 +1,141 @@
+package curator_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/feedcurator/feedcurator/curator"
+	"github.com/feedcurator/feedcurator/feeds"
+)
+
+// memStore is an in-memory curator.Store: the curator's own consumer
+// interface, two methods wide. The SQLite implementation is tested against
+// the same contract in package sqlite and end to end in cmd/feedcurator.
+type memStore struct {
+	mu      sync.Mutex
+	items   map[int64]*feeds.Item
+	version map[int64]string
+}
+
+func newMemStore(items ...feeds.Item) *memStore {
+	s := &memStore{items: map[int64]*feeds.Item{}, version: map[int64]string{}}
+	for i := range items {
+		it := items[i]
+		it.ID = int64(i + 1)
+		s.items[it.ID] = &it
+	}
+	return s
+}
+
+func (s *memStore) ItemsToClassify(_ context.Context, v string, after int64, limit int) ([]feeds.Item, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []int64
+	for id := range s.items {
+		if id > after && s.version[id] != v {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	if len(ids) > limit {
+		ids = ids[:limit]
+	}
+	out := make([]feeds.Item, len(ids))
+	for i, id := range ids {
+		out[i] = *s.items[id]
+	}
+	return out, nil
+}
+
+func (s *memStore) SetSections(_ context.Context, v string, cs []feeds.Classification) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	changed := 0
+	for _, c := range cs {
+		it := s.items[c.ItemID]
+		if it.Section != c.Section {
+			changed++
+		}
+		it.Section = c.Section
+		s.version[c.ItemID] = v
+	}
+	return changed, nil
+}
+
+func (s *memStore) section(id int64) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.items[id].Section
+}
+
+func TestClassifyPendingAndReclassify(t *testing.T) {
+	var items []feeds.Item
+	for i := 0; i < 1200; i++ { // more than one batch
+		items = append(items, feeds.Item{Title: fmt.Sprintf("Docker tip %d", i)})
+	}
+	items = append(items, feeds.Item{Title: "Rust news"})
+	st := newMemStore(items...)
+	rs := mustCompile(t, digestSections, curator.Options{Fallback: "misc", Threshold: 1})
+	c := curator.New(st, rs, 0, zerolog.New(zerolog.NewTestWriter(t)))
+	n, changed, err := c.ClassifyPending(context.Background())
+	if err != nil || n != 1201 || changed != 1201 {
+		t.Fatalf("n=%d changed=%d err=%v", n, changed, err)
+	}
+	if n, _, _ := c.ClassifyPending(context.Background()); n != 0 {
+		t.Errorf("second pass classified %d, want 0", n)
+	}
+	if st.section(1201) != "misc" {
+		t.Errorf("rust item in %s", st.section(1201))
+	}
+
+	// New rules: every item is looked at once more; only rust moves.
+	secs := append([]curator.SectionSpec(nil), digestSections...)
+	secs[2] = curator.SectionSpec{ID: "industry", Title: "业内动态", Rules: []curator.RuleSpec{{Keywords: []string{"rust"}}}}
+	c.SetRuleset(mustCompile(t, secs, curator.Options{Fallback: "misc", Threshold: 1}))
+	n, changed, err = c.ClassifyPending(context.Background())
+	if err != nil || n != 1201 || changed != 1 {
+		t.Fatalf("after rule change: n=%d changed=%d err=%v", n, changed, err)
+	}
+	if st.section(1201) != "industry" {
+		t.Errorf("rust item in %s after rule change", st.section(1201))
+	}
+}
+
+func TestRunStopsOnCancel(t *testing.T) {
+	st := newMemStore(feeds.Item{Title: "Kubernetes 实践"})
+	rs := mustCompile(t, digestSections, curator.Options{Fallback: "misc", Threshold: 1})
+	c := curator.New(st, rs, time.Hour, zerolog.Nop())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- c.Run(ctx) }()
+	for st.section(1) == "" {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if st.section(1) != "paas" {
+		t.Errorf("section %s", st.section(1))
+	}
+}
+
+// TestExplainGolden keeps the explanation format stable: it is stored with
+// every item and served as JSON.
+func TestExplainGolden(t *testing.T) {
+	rs := mustCompile(t, digestSections, curator.Options{Fallback: "misc", Threshold: 1})
+	ex := rs.Explain(&feeds.Item{Title: "Kubernetes 落地实践：容器编排", Summary: "<p>Docker &amp; Mesos</p>"})
+	got, err := json.MarshalIndent(ex, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, filepath.Join("testdata", "explain.golden.json"), got)
+}
