@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/daemon"
+	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/feedcurator/feedcurator/aggregator"
+	"github.com/feedcurator/feedcurator/config"
+	"github.com/feedcurator/feedcurator/curator"
+	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/internal/logkey"
+	"github.com/feedcurator/feedcurator/publisher"
+	"github.com/feedcurator/feedcurator/sqlite"
+)
+
+// The store satisfies every stage's consumer interface.
+var (
+	_ aggregator.Store = (*sqlite.DB)(nil)
+	_ curator.Store    = (*sqlite.DB)(nil)
+	_ publisher.Store  = (*sqlite.DB)(nil)
+)
+
+// Main is the daemon: the store, the three stages and the HTTP server.
+type Main struct {
+	Config *config.Config
+	Logger zerolog.Logger
+
+	DB        *sqlite.DB
+	Poller    *aggregator.Poller
+	Curator   *curator.Curator
+	Publisher *publisher.Publisher
+
+	// Addr is the address the HTTP server listens on, known once Open returns.
+	Addr string
+
+	listener net.Listener
+	server   *http.Server
+	cancel   context.CancelFunc
+	group    *errgroup.Group
+}
+
+// NewMain returns a Main for cfg that logs to logger.
+func NewMain(cfg *config.Config, logger zerolog.Logger) *Main {
+	return &Main{Config: cfg, Logger: logger}
+}
+
+// Open opens the store, registers the sources, builds the stages and binds
+// the listener, without starting any loop.
+func (m *Main) Open(ctx context.Context) error {
+	cfg := m.Config
+	rs, err := cfg.Ruleset()
+	if err != nil {
+		return err
+	}
+	dbPath := databasePath(cfg.Database)
+	m.DB, err = sqlite.Open(ctx, dbPath)
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", dbPath, err)
+	}
+	sources, err := m.DB.SyncSources(ctx, sourcesOf(cfg))
+	if err != nil {
+		return fmt.Errorf("register sources: %w", err)
+	}
+	m.Poller = aggregator.NewPoller(m.DB, nil, fetchOptions(cfg), m.Logger)
+	m.Poller.SetSources(sources)
+	m.Curator = curator.New(m.DB, rs, cfg.Curator.Interval.Duration, m.Logger)
+	m.Publisher = publisher.New(m.DB, publishOptions(cfg, ""), m.Logger)
+	m.Logger.Info().Str(logkey.Database, dbPath).Int(logkey.Sources, len(sources)).
+		Str(logkey.RulesVer, rs.Version()).Msg("store opened")
+	return nil
+}
+
+// Listen binds the HTTP listener.
+func (m *Main) Listen() error {
+	ln, err := net.Listen("tcp", m.Config.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Listen, err)
+	}
+	m.listener = ln
+	m.Addr = ln.Addr().String()
+	if m.Config.BaseURL == "" {
+		m.Publisher.SetOptions(publishOptions(m.Config, "http://"+m.Addr))
+	}
+	return nil
+}
+
+// Run starts the poller, the curator and the HTTP server, and tells systemd
+// the service is ready. It returns at once; Close stops everything.
+func (m *Main) Run(ctx context.Context) error {
+	ctx, m.cancel = context.WithCancel(ctx)
+	g, gctx := errgroup.WithContext(ctx)
+	m.group = g
+	m.server = &http.Server{
+		Handler:           m.Publisher.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+	g.Go(func() error { return m.Poller.Run(gctx) })
+	g.Go(func() error { return m.Curator.Run(gctx) })
+	g.Go(func() error {
+		if err := m.server.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve http: %w", err)
+		}
+		return nil
+	})
+	m.Logger.Info().Str(logkey.Addr, m.Addr).Msg("serving feeds")
+	_, _ = daemon.SdNotify(false, daemon.SdNotifyReady)
+	return nil
+}
+
+// Wait blocks until a stage fails or the context of Run is cancelled.
+func (m *Main) Wait() error {
+	if m.group == nil {
+		return nil
+	}
+	return m.group.Wait()
+}
+
+// Close stops the stages, lets in-flight writes finish, and closes the store
+// last. Every error is reported.
+func (m *Main) Close(ctx context.Context) error {
+	_, _ = daemon.SdNotify(false, daemon.SdNotifyStopping)
+	var errs []error
+	if m.server != nil {
+		if err := m.server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shut down http: %w", err))
+		}
+	} else if m.listener != nil {
+		_ = m.listener.Close()
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	if m.group != nil {
+		if err := m.group.Wait(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if m.DB != nil {
+		if err := m.DB.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close database: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// databasePath resolves a relative database path against systemd's
+// $STATE_DIRECTORY when set, so that the unit's StateDirectory= holds it.
+func databasePath(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	if dir := os.Getenv("STATE_DIRECTORY"); dir != "" {
+		// systemd may pass several, colon-separated; the first is ours.
+		return filepath.Join(strings.Split(dir, ":")[0], p)
+	}
+	return p
+}
+
+func sourcesOf(cfg *config.Config) []feeds.Source {
+	out := make([]feeds.Source, len(cfg.Sources))
+	for i, s := range cfg.Sources {
+		out[i] = feeds.Source{Name: s.Name, ConfigURL: s.URL, Tags: s.Tags, Interval: s.Interval.Duration}
+	}
+	return out
+}
+
+func fetchOptions(cfg *config.Config) aggregator.Options {
+	o := aggregator.DefaultOptions()
+	o.DefaultInterval = cfg.Fetch.Interval.Duration
+	o.MinInterval = cfg.Fetch.MinInterval.Duration
+	o.MaxInterval = cfg.Fetch.MaxInterval.Duration
+	o.Timeout = cfg.Fetch.Timeout.Duration
+	o.MaxBodySize = int64(cfg.Fetch.MaxBodySize)
+	o.Workers = cfg.Fetch.Workers
+	o.PerHost = cfg.Fetch.PerHost
+	o.Jitter = cfg.Fetch.Jitter
+	if cfg.Fetch.UserAgent != "" {
+		o.UserAgent = cfg.Fetch.UserAgent
+	}
+	return o
+}
+
+// publishOptions maps the configuration to the publisher's options; base is
+// the public URL to use when the configuration names none.
+func publishOptions(cfg *config.Config, base string) publisher.Options {
+	if cfg.BaseURL != "" {
+		base = cfg.BaseURL
+	}
+	if base == "" {
+		base = "http://" + cfg.Listen
+	}
+	o := publisher.Options{
+		BaseURL: base,
+		Title:   cfg.Publish.Title,
+		Author:  cfg.Publish.Author,
+		Lang:    cfg.Publish.Lang,
+		Items:   cfg.Publish.Items,
+	}
+	for _, s := range cfg.Sections {
+		o.Sections = append(o.Sections, feeds.Section{ID: s.ID, Title: s.Title})
+	}
+	return o
+}
+
+// newLogger builds the one logger of the process: JSON lines, or a console
+// format when the output is a terminal.
+func newLogger(w io.Writer, level string, console bool) zerolog.Logger {
+	lvl, err := zerolog.ParseLevel(strings.ToLower(level))
+	if err != nil || level == "" {
+		lvl = zerolog.InfoLevel
+	}
+	if console {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+}

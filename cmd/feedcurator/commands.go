@@ -1,0 +1,267 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/feedcurator/feedcurator"
+	"github.com/feedcurator/feedcurator/aggregator"
+	"github.com/feedcurator/feedcurator/config"
+	"github.com/feedcurator/feedcurator/demo"
+)
+
+// shutdownTimeout bounds how long Close waits for in-flight work.
+const shutdownTimeout = 30 * time.Second
+
+// commonFlags are the flags of the commands that read a configuration.
+type commonFlags struct {
+	config    string
+	logLevel  string
+	logFormat string
+}
+
+func (c *commonFlags) register(fs *flag.FlagSet, withConfig bool) {
+	if withConfig {
+		def := "config.yaml"
+		if dir := os.Getenv("CONFIGURATION_DIRECTORY"); dir != "" {
+			def = filepath.Join(dir, "config.yaml")
+		}
+		fs.StringVar(&c.config, "config", def, "configuration `file`")
+	}
+	fs.StringVar(&c.logLevel, "log-level", "", "log level: debug, info, warn, error (default: the configuration's)")
+	fs.StringVar(&c.logFormat, "log-format", "auto", "log format: json, console, or auto (console on a terminal)")
+}
+
+func (c *commonFlags) newLogger(cfg *config.Config, stderr io.Writer) zerolog.Logger {
+	level := cfg.LogLevel
+	if c.logLevel != "" {
+		level = c.logLevel
+	}
+	console := c.logFormat == "console" || (c.logFormat == "auto" && isTerminal(stderr))
+	return newLogger(stderr, level, console)
+}
+
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return errReported
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "feedcurator %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return errReported
+	}
+	return nil
+}
+
+// loadConfig reads the configuration, printing every problem on its own line.
+func loadConfig(path string, stderr io.Writer) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, errReported
+	}
+	return cfg, nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func cmdValidate(args []string, stdout, stderr io.Writer) error {
+	var cf commonFlags
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	cf.register(fs, true)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(cf.config, stderr)
+	if err != nil {
+		return err
+	}
+	rules := 0
+	for _, s := range cfg.Sections {
+		rules += len(s.Rules)
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d sources, %d sections, %d rules)\n", cf.config, len(cfg.Sources), len(cfg.Sections), rules)
+	return nil
+}
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cf commonFlags
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	cf.register(fs, true)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(cf.config, stderr)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, NewMain(cfg, cf.newLogger(cfg, stderr)), nil)
+}
+
+// serve opens, runs and, once ctx is done or a stage fails, closes m.
+// started, if set, is called once the daemon is serving.
+func serve(ctx context.Context, m *Main, started func(*Main)) error {
+	err := m.Open(ctx)
+	if err == nil {
+		err = m.Listen()
+	}
+	if err == nil {
+		err = m.Run(ctx)
+	}
+	if err != nil {
+		m.Logger.Error().Err(err).Msg("start failed")
+		cctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		return errors.Join(err, m.Close(cctx))
+	}
+	if started != nil {
+		started(m)
+	}
+	failed := make(chan error, 1)
+	go func() { failed <- m.Wait() }()
+	var runErr error
+	select {
+	case <-ctx.Done():
+		m.Logger.Info().Msg("shutting down")
+	case runErr = <-failed:
+		m.Logger.Error().Err(runErr).Msg("stage failed")
+	}
+	cctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := errors.Join(runErr, m.Close(cctx)); err != nil {
+		return err
+	}
+	m.Logger.Info().Msg("stopped")
+	return nil
+}
+
+func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cf commonFlags
+	fs := flag.NewFlagSet("fetch", flag.ContinueOnError)
+	cf.register(fs, true)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(cf.config, stderr)
+	if err != nil {
+		return err
+	}
+	tty := isTerminal(stdout)
+	if tty && cf.logLevel == "" {
+		cf.logLevel = "error" // the progress bar tells the story
+	}
+	m := NewMain(cfg, cf.newLogger(cfg, stderr))
+	if err := m.Open(ctx); err != nil {
+		_ = m.Close(context.Background())
+		return err
+	}
+	var onResult func(aggregator.Result)
+	var bar *progressbar.ProgressBar
+	if tty {
+		bar = progressbar.NewOptions(len(cfg.Sources),
+			progressbar.OptionSetWriter(stdout),
+			progressbar.OptionSetDescription("fetching"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(false),
+			progressbar.OptionClearOnFinish())
+		onResult = func(r aggregator.Result) {
+			bar.Describe(r.Source.Name)
+			_ = bar.Add(1)
+		}
+	}
+	sum := m.Poller.PollAll(ctx, onResult)
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	classified, _, cerr := m.Curator.ClassifyPending(context.WithoutCancel(ctx))
+	fmt.Fprintf(stdout, "fetched %d sources in %s: %d ok, %d not modified, %d failed; items: %d new, %d updated, %d unchanged; %d classified\n",
+		sum.Sources, sum.Elapsed.Round(time.Millisecond), sum.OK, sum.NotModified, sum.Errors,
+		sum.New, sum.Updated, sum.Unchanged, classified)
+	err = errors.Join(cerr, m.Close(context.Background()))
+	if err == nil && sum.Sources > 0 && sum.Errors == sum.Sources {
+		return errors.New("every source failed")
+	}
+	return err
+}
+
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cf commonFlags
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	cf.register(fs, false)
+	listen := fs.String("listen", "127.0.0.1:8080", "`address` to serve the curated feeds on (falls back to a free port)")
+	dbPath := fs.String("database", filepath.Join(os.TempDir(), "feedcurator-demo", "demo.db"), "SQLite database `file`")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+
+	// The bundled sample feeds, on a loopback port of their own.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen for sample feeds: %w", err)
+	}
+	feedSrv := &http.Server{Handler: demo.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = feedSrv.Serve(ln) }()
+	defer feedSrv.Close()
+
+	cfg, err := demoConfig("http://"+ln.Addr().String(), *listen, *dbPath)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.Database), 0o755); err != nil {
+		return fmt.Errorf("create demo database folder: %w", err)
+	}
+	if l, err := net.Listen("tcp", cfg.Listen); err != nil {
+		cfg.Listen = "127.0.0.1:0"
+	} else {
+		_ = l.Close()
+	}
+	m := NewMain(cfg, cf.newLogger(cfg, stderr))
+	return serve(ctx, m, func(m *Main) {
+		base := "http://" + m.Addr
+		fmt.Fprintf(stdout, "feedcurator demo: %d sample sources, database %s\n", len(cfg.Sources), cfg.Database)
+		fmt.Fprintf(stdout, "subscribe to %s/feeds/all.atom\n", base)
+		for _, s := range cfg.Sections {
+			fmt.Fprintf(stdout, "  %-10s %s/feeds/%s.atom\n", s.ID, base, s.ID)
+		}
+		fmt.Fprintln(stdout, "press Ctrl-C to stop")
+	})
+}
+
+// demoConfig is the example configuration (its sections and rules) pointed at
+// the bundled sample feeds.
+func demoConfig(feedBase, listen, dbPath string) (*config.Config, error) {
+	cfg, err := config.Parse(bytes.NewReader(feedcurator.ExampleConfig), "config.example.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("embedded example configuration: %w", err)
+	}
+	cfg.Sources = nil
+	for _, f := range demo.Feeds() {
+		cfg.Sources = append(cfg.Sources, config.Source{Name: f.Name, URL: feedBase + f.Path})
+	}
+	cfg.Database = dbPath
+	cfg.Listen = listen
+	cfg.BaseURL = ""
+	cfg.Fetch.MinInterval = config.Duration{Duration: 10 * time.Second}
+	cfg.Fetch.Interval = config.Duration{Duration: time.Minute}
+	cfg.Curator.Interval = config.Duration{Duration: time.Second}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}

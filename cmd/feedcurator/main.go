@@ -1,0 +1,77 @@
+// Command feedcurator polls RSS and Atom sources, sorts their items into the
+// sections of a digest by rules, and publishes the result as Atom feeds.
+//
+//	feedcurator run      --config FILE   the daemon
+//	feedcurator fetch    --config FILE   poll every source once, then exit
+//	feedcurator validate --config FILE   check a configuration
+//	feedcurator demo                     run against bundled sample feeds
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// exitUsage is the exit status for a bad command line or configuration.
+const exitUsage = 1
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(Execute(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Execute runs one command line and returns the process exit status.
+func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "run":
+		err = cmdRun(ctx, args[1:], stdout, stderr)
+	case "fetch":
+		err = cmdFetch(ctx, args[1:], stdout, stderr)
+	case "validate":
+		err = cmdValidate(args[1:], stdout, stderr)
+	case "demo":
+		err = cmdDemo(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "feedcurator: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return exitUsage
+	}
+	if err == nil {
+		return 0
+	}
+	if !errors.Is(err, errReported) {
+		fmt.Fprintf(stderr, "feedcurator %s: %v\n", args[0], err)
+	}
+	return exitUsage
+}
+
+// errReported is returned by commands that already printed their error.
+var errReported = errors.New("reported")
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: feedcurator COMMAND [flags]
+
+commands:
+  run      --config FILE   run the daemon: poll, curate, serve the feeds
+  fetch    --config FILE   poll every source once, classify, then exit
+  validate --config FILE   check a configuration file and report every problem
+  demo                     serve bundled sample feeds on loopback and run the
+                           daemon against them (no internet needed)
+
+Run "feedcurator COMMAND -h" for the flags of a command.
+`)
+}
