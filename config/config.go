@@ -121,10 +121,17 @@ func Parse(r io.Reader, name string) (*Config, error) {
 	c.root = &root
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
+	var decodeErr error
 	if err := dec.Decode(c); err != nil {
-		return nil, yamlError(name, err)
+		// Type errors (unknown keys, bad values) leave the rest decoded:
+		// validate that too, so every problem is reported in one pass.
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, yamlError(name, err)
+		}
+		decodeErr = yamlError(name, err)
 	}
-	if err := c.Validate(); err != nil {
+	if err := errors.Join(decodeErr, c.Validate()); err != nil {
 		return nil, err
 	}
 	return c, nil

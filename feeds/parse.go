@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"mime"
 	"net/url"
@@ -17,6 +18,8 @@ import (
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/rss"
 	"golang.org/x/net/html/charset"
+	xunicode "golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // ErrNotAFeed is returned by Parse when the document is neither RSS nor Atom
@@ -34,6 +37,8 @@ type Feed struct {
 
 // prologPeek is how much of the document is inspected for an XML declaration.
 const prologPeek = 1024
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 var encodingDecl = regexp.MustCompile(`^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']`)
 
@@ -55,7 +60,10 @@ func Parse(r io.Reader, baseURL, contentType string) (*Feed, error) {
 	var body io.Reader = &controlFilter{r: br}
 	chinese := false
 	label := ""
-	if m := encodingDecl.FindSubmatch(head); m != nil {
+	if bytes.HasPrefix(head, utf8BOM) {
+		// A byte order mark outranks both the declaration and the header.
+		label = "utf-8"
+	} else if m := encodingDecl.FindSubmatch(head); m != nil {
 		label = string(m[1])
 	} else if label = contentTypeCharset(contentType); label != "" {
 		if !isUTF8Label(label) {
@@ -65,6 +73,11 @@ func Parse(r io.Reader, baseURL, contentType string) (*Feed, error) {
 			}
 			body = conv
 		}
+	}
+	if label == "" || isUTF8Label(label) {
+		// Replace invalid UTF-8 (stray Latin-1 bytes and the like) with
+		// U+FFFD: the XML decoder would otherwise reject the whole document.
+		body = transform.NewReader(body, xunicode.UTF8.NewDecoder())
 	}
 	chinese = isChineseCharset(label)
 
@@ -82,7 +95,7 @@ func Parse(r io.Reader, baseURL, contentType string) (*Feed, error) {
 	}
 
 	f := &Feed{
-		Title:    cleanText(gf.Title),
+		Title:    cleanText(html.UnescapeString(gf.Title)),
 		Language: strings.TrimSpace(gf.Language),
 	}
 	if rf, ok := gf.OriginalFeed().(*rss.Feed); ok {
@@ -109,7 +122,7 @@ func Parse(r io.Reader, baseURL, contentType string) (*Feed, error) {
 		it := Item{
 			GUID:       strings.TrimSpace(gi.GUID),
 			Link:       resolve(itemBase, firstNonEmpty(gi.Link, firstOf(gi.Links))),
-			Title:      cleanText(gi.Title),
+			Title:      cleanText(html.UnescapeString(gi.Title)),
 			Summary:    cleanHTML(gi.Description),
 			Content:    cleanHTML(gi.Content),
 			Author:     authorOf(gi),
@@ -165,6 +178,9 @@ func isChineseCharset(label string) bool {
 // chinaStandardTime is UTC+8, what "CST" means in a Chinese feed.
 var chinaStandardTime = time.FixedZone("CST", 8*3600)
 
+// usCentralTime is what gofeed takes "CST" to mean.
+var usCentralTime = time.FixedZone("CST", -6*3600)
+
 // cstSuffix matches a date written with the CST abbreviation.
 var cstSuffix = regexp.MustCompile(`(?i)\bCST\s*$`)
 
@@ -176,7 +192,10 @@ func itemTime(raw string, parsed *time.Time, chinese bool) time.Time {
 	}
 	t := *parsed
 	if chinese && cstSuffix.MatchString(raw) {
-		// Keep the wall clock as written, read it in UTC+8.
+		// gofeed reads CST as US Central (UTC-6) and its RSS parser returns
+		// the instant in UTC: recover the wall clock as written, then read
+		// it in UTC+8.
+		t = t.In(usCentralTime)
 		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), chinaStandardTime)
 	}
 	return t.UTC()
@@ -216,7 +235,7 @@ func resolve(base *url.URL, ref string) string {
 	if !u.IsAbs() && base != nil {
 		u = base.ResolveReference(u)
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return ""
 	}
 	return u.String()

@@ -1,0 +1,193 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/sqlite"
+)
+
+// MustOpenDB opens a new database in a temporary folder, closed when the
+// test ends.
+func MustOpenDB(tb testing.TB) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return db
+}
+
+// openRaw opens the file behind db directly, to inspect it or to plant
+// faults that the API cannot produce.
+func openRaw(tb testing.TB, path string) *sql.DB {
+	tb.Helper()
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { raw.Close() })
+	return raw
+}
+
+func pragma(tb testing.TB, raw *sql.DB, name string) string {
+	tb.Helper()
+	var v string
+	if err := raw.QueryRow("PRAGMA " + name).Scan(&v); err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}
+
+// mustSync makes the sources named in urls the configured ones, each named
+// after its URL's last part.
+func mustSync(tb testing.TB, db *sqlite.DB, urls ...string) []feeds.Source {
+	tb.Helper()
+	in := make([]feeds.Source, len(urls))
+	for i, u := range urls {
+		in[i] = feeds.Source{Name: u[strings.LastIndex(u, "/")+1:], ConfigURL: u}
+	}
+	out, err := db.SyncSources(context.Background(), in)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+func mustVersion(tb testing.TB, db *sqlite.DB) int64 {
+	tb.Helper()
+	v, err := db.Version(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}
+
+func TestOpen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "db")
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db.Path() != path {
+		t.Errorf("Path() = %q, want %q", db.Path(), path)
+	}
+	if err := db.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	src := mustSync(t, db, "https://example.com/a")
+	if _, err := db.SaveFetch(ctx, src[0].ID, feeds.FetchState{URL: "https://example.com/a", ETag: `"1"`},
+		[]feeds.Item{newItem("x", time.Time{})}, testNow); err != nil {
+		t.Fatal(err)
+	}
+	v := mustVersion(t, db)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	raw := openRaw(t, path)
+	if got := pragma(t, raw, "user_version"); got != "1" {
+		t.Errorf("user_version = %s, want 1", got)
+	}
+	if got := pragma(t, raw, "journal_mode"); got != "wal" {
+		t.Errorf("journal_mode = %s, want wal", got)
+	}
+
+	// Opening again migrates nothing and keeps the data.
+	db, err = sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := pragma(t, raw, "user_version"); got != "1" {
+		t.Errorf("user_version after reopening = %s, want 1", got)
+	}
+	if got := mustVersion(t, db); got != v {
+		t.Errorf("Version after reopening = %d, want %d", got, v)
+	}
+	srcs, err := db.Sources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(srcs) != 1 || srcs[0].State.ETag != `"1"` {
+		t.Errorf("Sources after reopening = %+v", srcs)
+	}
+}
+
+func TestOpen_MissingFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "missing")
+	path := filepath.Join(dir, "db")
+	_, err := sqlite.Open(context.Background(), path)
+	if err == nil {
+		t.Fatal("Open succeeded")
+	}
+	if !strings.Contains(err.Error(), path) {
+		t.Errorf("error %q does not name %s", err, path)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("error %q is not os.ErrNotExist", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Open created the folder: %v", err)
+	}
+}
+
+func TestOpen_NotADatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db")
+	if err := os.WriteFile(path, []byte(strings.Repeat("not sqlite\n", 100)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if db, err := sqlite.Open(context.Background(), path); err == nil {
+		db.Close()
+		t.Fatal("Open succeeded")
+	} else if !strings.Contains(err.Error(), path) {
+		t.Errorf("error %q does not name %s", err, path)
+	}
+}
+
+func TestOpen_NewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db")
+	raw := openRaw(t, path)
+	if _, err := raw.Exec("PRAGMA user_version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	if db, err := sqlite.Open(context.Background(), path); err == nil {
+		db.Close()
+		t.Fatal("Open of a database from a newer program succeeded")
+	}
+}
+
+func TestOpen_PathNeedsEscaping(t *testing.T) {
+	// These characters mean something in a file: URI.
+	path := filepath.Join(t.TempDir(), "a?b#c%20d")
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database not created at its path: %v", err)
+	}
+}
+
+func TestOpen_Cancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db")); err == nil {
+		db.Close()
+		t.Fatal("Open with a cancelled context succeeded")
+	}
+}

@@ -1,0 +1,435 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/feedcurator/feedcurator/feeds"
+)
+
+// maxFuture is how far past the fetch time an item's published date may lie
+// and still be used for sorting. Later dates are clock or parse errors
+// (or a feed gaming the top of the list), so the fetch time is used instead.
+const maxFuture = time.Hour
+
+// SaveFetch records the outcome of one fetch of source sourceID: its whole
+// fetch state st, and items (nil after a failure or a 304), in a single
+// transaction, so the stored ETag and Last-Modified never describe items
+// that were not stored.
+//
+// Items are matched on (source, Key). A new item is inserted unclassified,
+// with now as its fetch time and its published date as its sort time (now
+// when the date is missing or more than an hour ahead of now). A known item
+// with the same Hash is left alone. A known item whose Hash changed gets its
+// text and dates replaced and is queued for classification again, keeping
+// its section (and so its place in the published feed) meanwhile and its
+// sort time. An item with no Key or Hash gets feeds.ItemKey or
+// feeds.ContentHash. When a key occurs twice in items the first occurrence
+// wins and the later ones count as unchanged, so a feed with duplicate
+// GUIDs does not flip-flop between them on every fetch.
+//
+// It returns feeds.ErrNotFound for an unknown source.
+func (db *DB) SaveFetch(ctx context.Context, sourceID int64, st feeds.FetchState, items []feeds.Item, now time.Time) (feeds.SaveStats, error) {
+	stats, err := db.saveFetch(ctx, sourceID, st, items, now)
+	if err != nil {
+		return feeds.SaveStats{}, fmt.Errorf("save fetch of source %d: %w", sourceID, err)
+	}
+	return stats, nil
+}
+
+func (db *DB) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchState, items []feeds.Item, now time.Time) (feeds.SaveStats, error) {
+	var stats feeds.SaveStats
+	if now.IsZero() {
+		now = time.Now()
+	}
+
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return stats, err
+	}
+	defer tx.Rollback()
+
+	res, err := tx.ExecContext(ctx, `UPDATE sources SET url = ?, etag = ?, last_modified = ?,
+		last_fetch = ?, last_success = ?, next_check = ?, error_count = ?, last_error = ?,
+		last_status = ?, feed_title = ?, feed_link = ?, feed_lang = ?
+		WHERE id = ?`,
+		st.URL, st.ETag, st.LastModified,
+		timeToDB(st.LastFetch), timeToDB(st.LastSuccess), timeToDB(st.NextCheck), st.ErrorCount, st.LastError,
+		st.LastStatus, st.FeedTitle, st.FeedLink, st.FeedLang,
+		sourceID)
+	if err != nil {
+		return stats, fmt.Errorf("write state: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return stats, err
+	} else if n == 0 {
+		return stats, feeds.ErrNotFound
+	}
+
+	if len(items) > 0 {
+		if stats, err = saveItems(ctx, tx, sourceID, items, now); err != nil {
+			return feeds.SaveStats{}, err
+		}
+	}
+	if stats.New+stats.Updated > 0 {
+		if err := bumpVersion(ctx, tx); err != nil {
+			return feeds.SaveStats{}, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return feeds.SaveStats{}, err
+	}
+	return stats, nil
+}
+
+func saveItems(ctx context.Context, tx *sql.Tx, sourceID int64, items []feeds.Item, now time.Time) (feeds.SaveStats, error) {
+	var stats feeds.SaveStats
+	sel, err := tx.PrepareContext(ctx, `SELECT id, hash FROM items WHERE source_id = ? AND key = ?`)
+	if err != nil {
+		return stats, err
+	}
+	defer sel.Close()
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO items (source_id, key, guid, link, title, summary,
+		content, author, categories, lang, published, updated, fetched_at, sort_time, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return stats, err
+	}
+	defer ins.Close()
+	upd, err := tx.PrepareContext(ctx, `UPDATE items SET guid = ?, link = ?, title = ?, summary = ?,
+		content = ?, author = ?, categories = ?, lang = ?, published = ?, updated = ?, hash = ?,
+		rules_version = ''
+		WHERE id = ?`)
+	if err != nil {
+		return stats, err
+	}
+	defer upd.Close()
+
+	fetched := timeToDB(now)
+	seen := make(map[string]bool, len(items))
+	for i := range items {
+		it := &items[i]
+		key := it.Key
+		if key == "" {
+			key = feeds.ItemKey(it.GUID, it.Link, it.Title, it.Summary, it.Content)
+		}
+		if seen[key] {
+			stats.Unchanged++
+			continue
+		}
+		seen[key] = true
+		hash := it.Hash
+		if hash == "" {
+			hash = feeds.ContentHash(it)
+		}
+		cats := stringsToDB(it.Categories)
+
+		var id int64
+		var oldHash string
+		err := sel.QueryRowContext(ctx, sourceID, key).Scan(&id, &oldHash)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			sortTime := now
+			if !it.Published.IsZero() && !it.Published.After(now.Add(maxFuture)) {
+				sortTime = it.Published
+			}
+			if _, err := ins.ExecContext(ctx, sourceID, key, it.GUID, it.Link, it.Title, it.Summary,
+				it.Content, it.Author, cats, it.Lang, timeToDB(it.Published), timeToDB(it.Updated),
+				fetched, timeToDB(sortTime), hash); err != nil {
+				return stats, fmt.Errorf("insert item %s: %w", key, err)
+			}
+			stats.New++
+		case err != nil:
+			return stats, fmt.Errorf("read item %s: %w", key, err)
+		case oldHash == hash:
+			stats.Unchanged++
+		default:
+			if _, err := upd.ExecContext(ctx, it.GUID, it.Link, it.Title, it.Summary,
+				it.Content, it.Author, cats, it.Lang, timeToDB(it.Published), timeToDB(it.Updated), hash,
+				id); err != nil {
+				return stats, fmt.Errorf("update item %s: %w", key, err)
+			}
+			stats.Updated++
+		}
+	}
+	return stats, nil
+}
+
+// itemQuery selects every feeds.Item field, in the order scanItem reads
+// them; callers append WHERE, ORDER BY and LIMIT.
+const itemQuery = `SELECT i.id, i.source_id, i.key, i.guid, i.link, i.title, i.summary,
+	i.content, i.author, i.categories, i.lang, i.published, i.updated, i.hash,
+	i.fetched_at, i.section, i.score, i.excluded,
+	s.name, s.url, s.feed_title, s.feed_link, s.tags
+	FROM items i JOIN sources s ON s.id = i.source_id `
+
+// scanItem reads one row of itemQuery.
+func scanItem(row interface{ Scan(...any) error }) (feeds.Item, error) {
+	var (
+		it                            feeds.Item
+		cats, tags                    string
+		published, updated, fetchedAt sql.NullInt64
+	)
+	err := row.Scan(&it.ID, &it.SourceID, &it.Key, &it.GUID, &it.Link, &it.Title, &it.Summary,
+		&it.Content, &it.Author, &cats, &it.Lang, &published, &updated, &it.Hash,
+		&fetchedAt, &it.Section, &it.Score, &it.Excluded,
+		&it.SourceName, &it.SourceURL, &it.SourceTitle, &it.SourceLink, &tags)
+	if err != nil {
+		return feeds.Item{}, err
+	}
+	if it.Categories, err = stringsFromDB(cats); err != nil {
+		return feeds.Item{}, fmt.Errorf("categories of item %d: %w", it.ID, err)
+	}
+	if it.SourceTags, err = stringsFromDB(tags); err != nil {
+		return feeds.Item{}, fmt.Errorf("tags of source %d: %w", it.SourceID, err)
+	}
+	it.Published = timeFromDB(published)
+	it.Updated = timeFromDB(updated)
+	it.FetchedAt = timeFromDB(fetchedAt)
+	return it, nil
+}
+
+// queryItems runs an itemQuery on the read pool.
+func (db *DB) queryItems(ctx context.Context, query string, args ...any) ([]feeds.Item, error) {
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanItems(rows)
+}
+
+// scanItems reads all rows of an itemQuery and closes them.
+func scanItems(rows *sql.Rows) ([]feeds.Item, error) {
+	defer rows.Close()
+	var items []feeds.Item
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, it)
+	}
+	return items, rows.Err()
+}
+
+// ItemsToClassify returns up to limit items, in ID order from afterID
+// (exclusive), whose section was not decided by rules version rulesVersion:
+// new items, edited items, and every item once the rules change. Pass the
+// last returned ID as afterID to page through them.
+func (db *DB) ItemsToClassify(ctx context.Context, rulesVersion string, afterID int64, limit int) ([]feeds.Item, error) {
+	if rulesVersion == "" {
+		// '' marks items as needing classification; it cannot be a version.
+		return nil, errors.New("items to classify: empty rules version")
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	items, err := db.itemsToClassify(ctx, rulesVersion, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("items to classify: %w", err)
+	}
+	return items, nil
+}
+
+// itemsToClassify avoids the obvious "WHERE rules_version <> ? AND id > ?
+// ORDER BY id": SQLite runs that as a walk over every item after afterID,
+// reading each row's full text to reach rules_version, on every poll of a
+// curator that has nothing to do. The versions in use are few (the current
+// one, the empty one and perhaps an old one), so instead it lists them with
+// a skip scan of items_rules_version, takes the first limit IDs above
+// afterID under each other version from the same index, and merges. Each page then costs
+// O(versions * (log n + limit)), whether one item or all of them need work.
+func (db *DB) itemsToClassify(ctx context.Context, rulesVersion string, afterID int64, limit int) ([]feeds.Item, error) {
+	tx, err := db.read.BeginTx(ctx, nil) // one snapshot for the three steps
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	var versions []string
+	rows, err := tx.QueryContext(ctx, `WITH RECURSIVE v(x) AS (
+			SELECT min(rules_version) FROM items
+			UNION ALL
+			SELECT (SELECT min(rules_version) FROM items WHERE rules_version > v.x) FROM v WHERE v.x IS NOT NULL
+		)
+		SELECT x FROM v WHERE x IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("list rules versions: %w", err)
+	}
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list rules versions: %w", err)
+		}
+		if v != rulesVersion {
+			versions = append(versions, v)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list rules versions: %w", err)
+	}
+	if len(versions) == 0 {
+		return nil, nil
+	}
+
+	var ids []int64
+	for _, v := range versions {
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM items INDEXED BY items_rules_version
+			WHERE rules_version = ? AND id > ? ORDER BY id LIMIT ?`, v, afterID, limit)
+		if err != nil {
+			return nil, fmt.Errorf("list items of rules version %q: %w", v, err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("list items of rules version %q: %w", v, err)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	slices.Sort(ids)
+	ids = ids[:min(len(ids), limit)]
+
+	list, _ := json.Marshal(ids) // an []int64 always marshals
+	rows, err = tx.QueryContext(ctx, itemQuery+`
+		WHERE i.id IN (SELECT value FROM json_each(?)) ORDER BY i.id`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	return scanItems(rows)
+}
+
+// SetSections stores the curator's decisions, all made under rules version
+// rulesVersion, in one transaction. It returns how many items changed
+// section or excluded flag, which is when the published feed changes (a
+// score or explanation alone does not count). Classifications of items that
+// no longer exist are skipped.
+func (db *DB) SetSections(ctx context.Context, rulesVersion string, cs []feeds.Classification) (changed int, err error) {
+	changed, err = db.setSections(ctx, rulesVersion, cs)
+	if err != nil {
+		return 0, fmt.Errorf("set sections: %w", err)
+	}
+	return changed, nil
+}
+
+func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.Classification) (int, error) {
+	if rulesVersion == "" {
+		return 0, errors.New("empty rules version")
+	}
+	if len(cs) == 0 {
+		return 0, nil
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+
+	sel, err := tx.PrepareContext(ctx, `SELECT section, excluded FROM items WHERE id = ?`)
+	if err != nil {
+		return 0, err
+	}
+	defer sel.Close()
+	upd, err := tx.PrepareContext(ctx, `UPDATE items SET section = ?, score = ?, excluded = ?,
+		explanation = ?, rules_version = ? WHERE id = ?`)
+	if err != nil {
+		return 0, err
+	}
+	defer upd.Close()
+
+	changed := 0
+	for _, c := range cs {
+		var section string
+		var excluded bool
+		err := sel.QueryRowContext(ctx, c.ItemID).Scan(&section, &excluded)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		} else if err != nil {
+			return 0, fmt.Errorf("read item %d: %w", c.ItemID, err)
+		}
+		if _, err := upd.ExecContext(ctx, c.Section, c.Score, c.Excluded, c.Explain, rulesVersion, c.ItemID); err != nil {
+			return 0, fmt.Errorf("update item %d: %w", c.ItemID, err)
+		}
+		if section != c.Section || excluded != c.Excluded {
+			changed++
+		}
+	}
+	if changed > 0 {
+		if err := bumpVersion(ctx, tx); err != nil {
+			return 0, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	return changed, nil
+}
+
+// ItemExplain returns the curator's JSON explanation stored for item id
+// ("" before it is classified), or feeds.ErrNotFound.
+func (db *DB) ItemExplain(ctx context.Context, id int64) (string, error) {
+	var explain string
+	err := db.read.QueryRowContext(ctx, `SELECT explanation FROM items WHERE id = ?`, id).Scan(&explain)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("explain item %d: %w", id, feeds.ErrNotFound)
+	} else if err != nil {
+		return "", fmt.Errorf("explain item %d: %w", id, err)
+	}
+	return explain, nil
+}
+
+// RecentItems returns up to limit published items, newest first: those
+// classified into section (into any section when section is "") and not
+// excluded. Items are ordered by sort time, which is the published date
+// clamped to the fetch time, so a feed cannot pin items to the top with
+// future dates.
+func (db *DB) RecentItems(ctx context.Context, section string, limit int) ([]feeds.Item, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var (
+		items []feeds.Item
+		err   error
+	)
+	// The WHERE clauses repeat the partial indexes' conditions literally,
+	// which is what lets SQLite use them.
+	if section == "" {
+		items, err = db.queryItems(ctx, itemQuery+`
+			WHERE i.section <> '' AND i.excluded = 0
+			ORDER BY i.sort_time DESC, i.id DESC LIMIT ?`, limit)
+	} else {
+		items, err = db.queryItems(ctx, itemQuery+`
+			WHERE i.section = ? AND i.excluded = 0
+			ORDER BY i.sort_time DESC, i.id DESC LIMIT ?`, section, limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("recent items of section %q: %w", section, err)
+	}
+	return items, nil
+}
+
+// Item returns the item with ID id, or feeds.ErrNotFound.
+func (db *DB) Item(ctx context.Context, id int64) (feeds.Item, error) {
+	it, err := scanItem(db.read.QueryRowContext(ctx, itemQuery+`WHERE i.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return feeds.Item{}, fmt.Errorf("item %d: %w", id, feeds.ErrNotFound)
+	} else if err != nil {
+		return feeds.Item{}, fmt.Errorf("item %d: %w", id, err)
+	}
+	return it, nil
+}

@@ -1,0 +1,167 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/feedcurator/feedcurator/feeds"
+)
+
+func TestSyncSources(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+
+	in := []feeds.Source{
+		{Name: "zeta", ConfigURL: "https://z.example/feed", Tags: []string{"go", "news"}, Interval: 15 * time.Minute},
+		{Name: "alpha", ConfigURL: "https://a.example/feed"},
+	}
+	out, err := db.SyncSources(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 2 || out[0].ConfigURL != in[0].ConfigURL || out[1].ConfigURL != in[1].ConfigURL {
+		t.Fatalf("SyncSources returned %+v, want the input order", out)
+	}
+	if in[0].ID != 0 {
+		t.Error("SyncSources modified its argument")
+	}
+	for _, s := range out {
+		if s.ID == 0 {
+			t.Errorf("source %s has no ID", s.ConfigURL)
+		}
+		want := feeds.FetchState{URL: s.ConfigURL}
+		if s.State != want {
+			t.Errorf("new source %s has state %+v, want %+v", s.ConfigURL, s.State, want)
+		}
+	}
+	if out[0].ID == out[1].ID {
+		t.Error("two sources share an ID")
+	}
+
+	got, err := db.Sources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Name != "alpha" || got[1].Name != "zeta" {
+		t.Fatalf("Sources = %+v, want alpha then zeta", got)
+	}
+	if z := got[1]; z.ID != out[0].ID || !slices.Equal(z.Tags, []string{"go", "news"}) || z.Interval != 15*time.Minute {
+		t.Errorf("Sources returned %+v, want %+v", z, out[0])
+	}
+	if got[0].Tags != nil {
+		t.Errorf("untagged source has tags %#v, want nil", got[0].Tags)
+	}
+
+	// Fetch state survives a resync that changes the configuration.
+	st := feeds.FetchState{URL: "https://z.example/moved", ETag: `"e1"`, NextCheck: testNow.Add(time.Hour)}
+	if _, err := db.SaveFetch(ctx, out[0].ID, st, []feeds.Item{newItem("1", testNow)}, testNow); err != nil {
+		t.Fatal(err)
+	}
+	v := mustVersion(t, db)
+	in[0].Name, in[0].Tags, in[0].Interval = "zeta2", []string{"go"}, time.Hour
+	out2, err := db.SyncSources(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out2[0].ID != out[0].ID || out2[0].State != st || out2[0].Name != "zeta2" {
+		t.Errorf("after resync got %+v, want same ID and state %+v", out2[0], st)
+	}
+	if got := mustVersion(t, db); got <= v {
+		t.Errorf("renaming a source did not bump the version (%d -> %d)", v, got)
+	}
+	got, _ = db.Sources(ctx)
+	if z := got[1]; z.Name != "zeta2" || !slices.Equal(z.Tags, []string{"go"}) || z.Interval != time.Hour || z.State != st {
+		t.Errorf("after resync Sources has %+v", z)
+	}
+
+	// A resync without changes writes nothing visible.
+	v = mustVersion(t, db)
+	if _, err := db.SyncSources(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustVersion(t, db); got != v {
+		t.Errorf("an unchanged resync bumped the version (%d -> %d)", v, got)
+	}
+
+	// Removing zeta deactivates it and keeps its items.
+	if _, err := db.SyncSources(ctx, in[1:]); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = db.Sources(ctx)
+	if len(got) != 1 || got[0].Name != "alpha" {
+		t.Errorf("after removal Sources = %+v, want alpha only", got)
+	}
+	counts, err := db.SourceItemCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts[out[0].ID] != 1 {
+		t.Errorf("removed source has %d items, want 1 kept", counts[out[0].ID])
+	}
+
+	// Adding it back reactivates the same row, state and items.
+	out3, err := db.SyncSources(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out3[0].ID != out[0].ID || out3[0].State != st {
+		t.Errorf("reactivated source %+v, want ID %d and state %+v", out3[0], out[0].ID, st)
+	}
+	got, _ = db.Sources(ctx)
+	if len(got) != 2 {
+		t.Errorf("after reactivation Sources = %+v", got)
+	}
+
+	// An empty configuration deactivates everything.
+	if _, err := db.SyncSources(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Sources(ctx); len(got) != 0 {
+		t.Errorf("Sources after an empty sync = %+v", got)
+	}
+}
+
+func TestSyncSources_Invalid(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	mustSync(t, db, "https://example.com/a")
+	for name, in := range map[string][]feeds.Source{
+		"duplicate": {{Name: "a", ConfigURL: "https://example.com/b"}, {Name: "b", ConfigURL: "https://example.com/b"}},
+		"no url":    {{Name: "a"}},
+	} {
+		if _, err := db.SyncSources(ctx, in); err == nil {
+			t.Errorf("%s: SyncSources succeeded", name)
+		}
+	}
+	// Nothing was changed by the failed calls.
+	if got, _ := db.Sources(ctx); len(got) != 1 || got[0].ConfigURL != "https://example.com/a" {
+		t.Errorf("Sources = %+v after failed syncs", got)
+	}
+}
+
+func TestSourceItemCounts(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	src := mustSync(t, db, "https://example.com/a", "https://example.com/b")
+	mustSave(t, db, src[0].ID, newItem("1", testNow), newItem("2", testNow))
+	counts, err := db.SourceItemCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]int{src[0].ID: 2, src[1].ID: 0}
+	if len(counts) != len(want) || counts[src[0].ID] != 2 || counts[src[1].ID] != 0 {
+		t.Errorf("SourceItemCounts = %v, want %v", counts, want)
+	}
+}
+
+func TestSources_Cancelled(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := db.Sources(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Sources with a cancelled context: %v", err)
+	}
+}
