@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -80,6 +81,8 @@ type Poller struct {
 	log     zerolog.Logger
 	slots   chan struct{} // worker pool: one token per running worker
 	wake    chan struct{} // nudges Run to look at the queue again
+
+	heartbeat atomic.Int64 // unix nanoseconds of the scheduler's last turn
 
 	mu      sync.Mutex
 	entries map[int64]*entry
@@ -200,6 +203,7 @@ func (p *Poller) Run(ctx context.Context) error {
 	timer.Stop()
 	defer timer.Stop()
 	for {
+		p.heartbeat.Store(time.Now().UnixNano())
 		// Take a worker before popping, so that while the pool is full the
 		// due sources stay in the queue, in order.
 		select {
@@ -218,9 +222,12 @@ func (p *Poller) Run(ctx context.Context) error {
 			continue
 		}
 		<-p.slots
-		if wait >= 0 {
-			timer.Reset(wait)
+		// Wake at least every heartbeatInterval, so Heartbeat shows a live
+		// scheduler even when nothing is due for hours.
+		if wait < 0 || wait > heartbeatInterval {
+			wait = heartbeatInterval
 		}
+		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -229,6 +236,20 @@ func (p *Poller) Run(ctx context.Context) error {
 		}
 		timer.Stop()
 	}
+}
+
+// heartbeatInterval is the longest the scheduler sleeps between turns.
+const heartbeatInterval = 15 * time.Second
+
+// Heartbeat returns when the scheduler last looked at its queue: the zero
+// time if Run has not started. A scheduler that is alive looks at least every
+// 15 seconds.
+func (p *Poller) Heartbeat() time.Time {
+	n := p.heartbeat.Load()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
 }
 
 // nextDue claims the earliest entry if it is due. Otherwise it returns how
@@ -390,6 +411,9 @@ func (p *Poller) work(j *job) {
 		p.mu.Unlock()
 		p.signal()
 
+		if res != nil && p.opts.Observe != nil {
+			p.opts.Observe(*res)
+		}
 		j.done(res)
 		for _, w := range dropped {
 			w.done(nil)

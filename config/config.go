@@ -20,15 +20,17 @@ import (
 
 // Config is the whole configuration file.
 type Config struct {
-	Database string                `yaml:"database"`
-	Listen   string                `yaml:"listen"`
-	BaseURL  string                `yaml:"base_url"`
-	LogLevel string                `yaml:"log_level"`
-	Fetch    Fetch                 `yaml:"fetch"`
-	Curator  Curator               `yaml:"curator"`
-	Publish  Publish               `yaml:"publish"`
-	Sources  []Source              `yaml:"sources"`
-	Sections []curator.SectionSpec `yaml:"sections"`
+	Database  string                `yaml:"database"`
+	Listen    string                `yaml:"listen"`
+	BaseURL   string                `yaml:"base_url"`
+	LogLevel  string                `yaml:"log_level"`
+	Fetch     Fetch                 `yaml:"fetch"`
+	Curator   Curator               `yaml:"curator"`
+	Publish   Publish               `yaml:"publish"`
+	Admin     Admin                 `yaml:"admin"`
+	Retention Retention             `yaml:"retention"`
+	Sources   []Source              `yaml:"sources"`
+	Sections  []curator.SectionSpec `yaml:"sections"`
 
 	file string     // name used in messages
 	root *yaml.Node // for line numbers
@@ -87,8 +89,9 @@ func Default() *Config {
 			Jitter:      0.1,
 			UserAgent:   "feedcurator/1.0 (+https://github.com/feedcurator/feedcurator)",
 		},
-		Curator: Curator{Interval: Duration{5 * time.Second}},
-		Publish: Publish{Title: "feedcurator", Author: "feedcurator", Items: 50},
+		Curator:   Curator{Interval: Duration{5 * time.Second}},
+		Publish:   Publish{Title: "feedcurator", Author: "feedcurator", Items: 50},
+		Retention: Retention{Interval: Duration{time.Hour}},
 	}
 }
 
@@ -230,6 +233,10 @@ func (c *Config) Validate() error {
 	positive("fetch.max_interval", c.Fetch.MaxInterval)
 	positive("fetch.timeout", c.Fetch.Timeout)
 	positive("curator.interval", c.Curator.Interval)
+	positive("retention.interval", c.Retention.Interval)
+	if c.Retention.MaxPerSource < 0 {
+		bad("retention.max_per_source", fmt.Errorf("%w: must not be negative", ErrOutOfRange))
+	}
 	if c.Fetch.MaxInterval.Duration < c.Fetch.MinInterval.Duration {
 		bad("fetch.max_interval", fmt.Errorf("%w: less than fetch.min_interval", ErrOutOfRange))
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
@@ -34,8 +35,9 @@ var (
 
 // Main is the daemon: the store, the three stages and the HTTP server.
 type Main struct {
-	Config *config.Config
-	Logger zerolog.Logger
+	Config     *config.Config // as loaded; read it through config() once running
+	ConfigPath string         // file to re-read on reload; "" for none
+	Logger     zerolog.Logger
 
 	DB        *sqlite.DB
 	Poller    *aggregator.Poller
@@ -49,6 +51,22 @@ type Main struct {
 	server   *http.Server
 	cancel   context.CancelFunc
 	group    *errgroup.Group
+	metrics  *metrics
+
+	cfgMu    sync.Mutex // guards Config once running
+	reloadMu sync.Mutex // one reload at a time
+}
+
+func (m *Main) config() *config.Config {
+	m.cfgMu.Lock()
+	defer m.cfgMu.Unlock()
+	return m.Config
+}
+
+func (m *Main) setConfig(cfg *config.Config) {
+	m.cfgMu.Lock()
+	m.Config = cfg
+	m.cfgMu.Unlock()
 }
 
 // NewMain returns a Main for cfg that logs to logger.
@@ -73,7 +91,10 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("register sources: %w", err)
 	}
-	m.Poller = aggregator.NewPoller(m.DB, nil, fetchOptions(cfg), m.Logger)
+	m.metrics = newMetrics(m.DB)
+	fo := fetchOptions(cfg)
+	fo.Observe = m.metrics.observe
+	m.Poller = aggregator.NewPoller(m.DB, nil, fo, m.Logger)
 	m.Poller.SetSources(sources)
 	m.Curator = curator.New(m.DB, rs, cfg.Curator.Interval.Duration, m.Logger)
 	m.Publisher = publisher.New(m.DB, publishOptions(cfg, ""), m.Logger)
@@ -103,7 +124,7 @@ func (m *Main) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	m.group = g
 	m.server = &http.Server{
-		Handler:           m.Publisher.Handler(),
+		Handler:           m.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -113,6 +134,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	g.Go(func() error { return m.Poller.Run(gctx) })
 	g.Go(func() error { return m.Curator.Run(gctx) })
+	if interval, err := daemon.SdWatchdogEnabled(false); err == nil && interval > 0 {
+		g.Go(func() error { return m.watchdog(gctx, interval) })
+	}
 	g.Go(func() error {
 		if err := m.server.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve http: %w", err)

@@ -10,7 +10,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -111,7 +113,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	return serve(ctx, NewMain(cfg, cf.newLogger(cfg, stderr)), nil)
+	// The daemon logs to stdout: journald reads it, a terminal shows it.
+	m := NewMain(cfg, cf.newLogger(cfg, stdout))
+	m.ConfigPath = cf.config
+	return serve(ctx, m, nil)
 }
 
 // serve opens, runs and, once ctx is done or a stage fails, closes m.
@@ -135,12 +140,22 @@ func serve(ctx context.Context, m *Main, started func(*Main)) error {
 	}
 	failed := make(chan error, 1)
 	go func() { failed <- m.Wait() }()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	var runErr error
-	select {
-	case <-ctx.Done():
-		m.Logger.Info().Msg("shutting down")
-	case runErr = <-failed:
-		m.Logger.Error().Err(runErr).Msg("stage failed")
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			m.Logger.Info().Msg("shutting down")
+			break wait
+		case runErr = <-failed:
+			m.Logger.Error().Err(runErr).Msg("stage failed")
+			break wait
+		case <-hup:
+			_ = m.Reload(ctx) // logged by Reload; the running configuration stays on error
+		}
 	}
 	cctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()

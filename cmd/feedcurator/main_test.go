@@ -187,7 +187,9 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.Admin.Token = "s3cret"
 	m := NewMain(cfg, zerolog.New(zerolog.NewTestWriter(t)))
+	m.ConfigPath = cfgPath
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := m.Open(ctx); err != nil {
@@ -275,6 +277,33 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if resp, b := get(t, base+"/healthz"); resp.StatusCode != 200 || !bytes.Contains(b, []byte(`"ok"`)) {
 		t.Errorf("healthz %d %s", resp.StatusCode, b)
+	}
+
+	// Admin endpoints want the token.
+	post := func(token string) int {
+		req, _ := http.NewRequest("POST", base+"/admin/reload", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(""); code != http.StatusUnauthorized {
+		t.Errorf("reload without token: %d", code)
+	}
+	if code := post("wrong"); code != http.StatusUnauthorized {
+		t.Errorf("reload with a wrong token: %d", code)
+	}
+	if code := post("s3cret"); code != http.StatusOK {
+		t.Errorf("reload with the token: %d", code)
+	}
+	// The file has no token: loopback requests are now let through.
+	if code := post(""); code != http.StatusOK {
+		t.Errorf("reload from loopback without a token configured: %d", code)
 	}
 
 	// A second poll sends the stored validators and stores nothing twice.

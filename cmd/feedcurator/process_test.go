@@ -76,6 +76,36 @@ func newNotifySocket(t *testing.T) (*notifySocket, string) {
 	return ns, path
 }
 
+func (ns *notifySocket) count(s string) int {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	n := 0
+	for _, m := range ns.msgs {
+		if strings.Contains(m, s) {
+			n++
+		}
+	}
+	return n
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a process writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 func (ns *notifySocket) saw(s string) bool {
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
@@ -120,9 +150,11 @@ func TestDaemonSignalsAndSIGTERM(t *testing.T) {
 
 	ns, sock := newNotifySocket(t)
 	var stderr bytes.Buffer
+	stdout := &syncBuffer{}
 	cmd := exec.Command(bin, "run", "--config", cfgPath)
-	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock)
+	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock, "WATCHDOG_USEC=400000")
 	cmd.Stderr = &stderr
+	cmd.Stdout = stdout
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -135,6 +167,7 @@ func TestDaemonSignalsAndSIGTERM(t *testing.T) {
 	}()
 
 	waitFor(t, "READY=1", func() bool { return ns.saw("READY=1") })
+	waitFor(t, "WATCHDOG=1", func() bool { return ns.saw("WATCHDOG=1") })
 	resp, err := http.Get("http://" + addr + "/healthz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("healthz after READY: %v %v", resp, err)
@@ -151,6 +184,61 @@ func TestDaemonSignalsAndSIGTERM(t *testing.T) {
 		return bytes.Contains(b.Bytes(), []byte("<entry"))
 	})
 
+	// Metrics are served in Prometheus' format; wait for the slow source to
+	// have timed out, so that all four broken ones are in backoff.
+	var mb bytes.Buffer
+	waitFor(t, "four sources in backoff", func() bool {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		mb.Reset()
+		_, _ = mb.ReadFrom(resp.Body)
+		return bytes.Contains(mb.Bytes(), []byte("feedcurator_sources_backoff 4"))
+	})
+	for _, want := range []string{`feedcurator_fetches_total{result="ok"}`, `feedcurator_fetches_total{result="error_http_4xx"}`, "feedcurator_fetch_duration_seconds_bucket", `feedcurator_items{section="paas"}`, "feedcurator_sources_backoff 4", `feedcurator_http_requests_total{code="200",route="GET /healthz"}`} {
+		if !bytes.Contains(mb.Bytes(), []byte(want)) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+
+	// SIGHUP with a broken file: logged, the running configuration stays.
+	good, _ := os.ReadFile(cfgPath)
+	os.WriteFile(cfgPath, append(append([]byte(nil), good...), []byte("\nbogus_key: 1\n")...), 0o644)
+	readies := ns.count("READY=1")
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, "reload failure in the log", func() bool { return strings.Contains(stdout.String(), "reload failed") })
+	waitFor(t, "READY=1 after the failed reload", func() bool { return ns.count("READY=1") > readies })
+	if !strings.Contains(stdout.String(), "bogus_key") {
+		t.Errorf("reload failure does not name the problem:\n%s", stdout.String())
+	}
+	// SIGHUP with a good file that drops the broken sources.
+	var kept []string
+	for _, l := range strings.SplitAfter(string(good), "\n") {
+		kept = append(kept, l)
+	}
+	trimmed := strings.Join(kept, "")
+	for _, b := range []string{"gone", "html", "malformed", "slow"} {
+		trimmed = strings.Replace(trimmed, "  - name: broken "+b+"\n    url: "+farm.URL+"/"+b+"\n", "", 1)
+	}
+	os.WriteFile(cfgPath, []byte(trimmed), 0o644)
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, "configuration reloaded", func() bool { return strings.Contains(stdout.String(), "configuration reloaded") })
+	if !ns.saw("RELOADING=1") || !ns.saw("MONOTONIC_USEC=") {
+		t.Error("no RELOADING=1 with MONOTONIC_USEC sent")
+	}
+	waitFor(t, "healthz to count 5 sources", func() bool {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(resp.Body)
+		return bytes.Contains(b.Bytes(), []byte(`"sources":5,`))
+	})
+
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -165,8 +253,8 @@ func TestDaemonSignalsAndSIGTERM(t *testing.T) {
 	if !ns.saw("STOPPING=1") {
 		t.Error("no STOPPING=1 sent")
 	}
-	if !strings.Contains(stderr.String(), `"message":"stopped"`) {
-		t.Errorf("no clean stop in the log:\n%s", stderr.String())
+	if !strings.Contains(stdout.String(), `"message":"stopped"`) {
+		t.Errorf("no clean stop in the log:\n%s", stdout.String())
 	}
 }
 

@@ -32,4 +32,5 @@ const (
 	Count      = "count"
 	URL        = "url"
 	Version    = "version"
+	Field      = "field"
 )

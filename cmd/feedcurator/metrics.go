@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/feedcurator/feedcurator/aggregator"
+	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/sqlite"
+)
+
+// metrics are the daemon's Prometheus metrics, in a registry of their own.
+type metrics struct {
+	reg          *prometheus.Registry
+	fetches      *prometheus.CounterVec
+	fetchSeconds prometheus.Histogram
+	ingested     *prometheus.CounterVec
+	httpRequests *prometheus.CounterVec
+	httpSeconds  *prometheus.HistogramVec
+	reloads      *prometheus.CounterVec
+}
+
+func newMetrics(db *sqlite.DB) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedcurator_fetches_total",
+			Help: "Source polls by result: ok, not_modified, or error_<class>.",
+		}, []string{"result"}),
+		fetchSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "feedcurator_fetch_duration_seconds",
+			Help:    "Time to fetch, parse and store one source.",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}),
+		ingested: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedcurator_items_ingested_total",
+			Help: "Items written to the store, by kind: new or updated.",
+		}, []string{"kind"}),
+		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedcurator_http_requests_total",
+			Help: "HTTP requests served, by route and status code.",
+		}, []string{"route", "code"}),
+		httpSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "feedcurator_http_request_duration_seconds",
+			Help:    "Time to serve an HTTP request, by route.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 8),
+		}, []string{"route"}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedcurator_config_reloads_total",
+			Help: "Configuration reloads, by result: ok or error.",
+		}, []string{"result"}),
+	}
+	m.reg.MustRegister(m.fetches, m.fetchSeconds, m.ingested, m.httpRequests, m.httpSeconds, m.reloads,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&storeCollector{db: db})
+	return m
+}
+
+// observe records one poll; it is the aggregator's Observe hook.
+func (m *metrics) observe(r aggregator.Result) {
+	m.fetches.WithLabelValues(fetchResult(r)).Inc()
+	m.fetchSeconds.Observe(r.Elapsed.Seconds())
+	m.ingested.WithLabelValues("new").Add(float64(r.Stats.New))
+	m.ingested.WithLabelValues("updated").Add(float64(r.Stats.Updated))
+}
+
+// fetchResult classifies a poll's outcome into a small fixed set of labels.
+func fetchResult(r aggregator.Result) string {
+	if r.Outcome != aggregator.OutcomeError {
+		return r.Outcome
+	}
+	var fe *aggregator.FetchError
+	switch {
+	case errors.Is(r.Err, aggregator.ErrTimeout) || errors.Is(r.Err, context.DeadlineExceeded):
+		return "error_timeout"
+	case errors.Is(r.Err, aggregator.ErrBodyTooLarge):
+		return "error_too_large"
+	case errors.Is(r.Err, aggregator.ErrRedirectLoop) || errors.Is(r.Err, aggregator.ErrTooManyRedirects):
+		return "error_redirect"
+	case errors.As(r.Err, &fe) && fe.StatusCode >= 500:
+		return "error_http_5xx"
+	case errors.As(r.Err, &fe) && fe.StatusCode >= 400:
+		return "error_http_4xx"
+	case errors.Is(r.Err, feeds.ErrNotAFeed):
+		return "error_not_a_feed"
+	case errors.As(r.Err, &fe) && fe.StatusCode >= 200 && fe.StatusCode < 300:
+		return "error_parse"
+	case errors.As(r.Err, &fe):
+		return "error_network"
+	default:
+		return "error_store"
+	}
+}
+
+// instrument counts and times requests per route pattern (never per raw
+// path, which would let clients create unbounded label values).
+func (m *metrics) instrument(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		mux.ServeHTTP(sw, r)
+		_, route := mux.Handler(r)
+		if route == "" {
+			route = "unmatched"
+		}
+		m.httpRequests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
+		m.httpSeconds.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	})
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// storeCollector reads gauges from the store at scrape time.
+type storeCollector struct{ db *sqlite.DB }
+
+var (
+	descItems        = prometheus.NewDesc("feedcurator_items", "Published items in the store, by section.", []string{"section"}, nil)
+	descUnclassified = prometheus.NewDesc("feedcurator_items_unclassified", "Items waiting for the curator.", nil, nil)
+	descSources      = prometheus.NewDesc("feedcurator_sources", "Active sources.", nil, nil)
+	descBackoff      = prometheus.NewDesc("feedcurator_sources_backoff", "Active sources whose last fetch failed.", nil, nil)
+	descLastSuccess  = prometheus.NewDesc("feedcurator_last_success_timestamp_seconds", "Time of the latest successful fetch of any source.", nil, nil)
+	descDBBytes      = prometheus.NewDesc("feedcurator_database_size_bytes", "Size of the SQLite database.", nil, nil)
+)
+
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descItems, descUnclassified, descSources, descBackoff, descLastSuccess, descDBBytes} {
+		ch <- d
+	}
+}
+
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := c.db.Stats(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(descItems, err)
+		return
+	}
+	for s, n := range st.ItemsBySection {
+		ch <- prometheus.MustNewConstMetric(descItems, prometheus.GaugeValue, float64(n), s)
+	}
+	ch <- prometheus.MustNewConstMetric(descUnclassified, prometheus.GaugeValue, float64(st.Unclassified))
+	ch <- prometheus.MustNewConstMetric(descSources, prometheus.GaugeValue, float64(st.Sources))
+	ch <- prometheus.MustNewConstMetric(descBackoff, prometheus.GaugeValue, float64(st.SourcesFailing))
+	if !st.LastSuccess.IsZero() {
+		ch <- prometheus.MustNewConstMetric(descLastSuccess, prometheus.GaugeValue, float64(st.LastSuccess.UnixMilli())/1000)
+	}
+	ch <- prometheus.MustNewConstMetric(descDBBytes, prometheus.GaugeValue, float64(st.DatabaseBytes))
+}
