@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -36,6 +37,8 @@ type DB struct {
 	path  string
 	write *sql.DB // one connection: SQLite has one writer at a time anyway
 	read  *sql.DB // query_only pool
+
+	maxAge atomic.Int64 // retention horizon in nanoseconds; 0 keeps everything
 }
 
 // Open opens the database at path, creating the file (but not its folder) if
@@ -65,6 +68,10 @@ func open(ctx context.Context, path string) (*DB, error) {
 	// connection except journal_mode, which is persistent in the file.
 	write, err := sql.Open("sqlite", dsn(path,
 		"_pragma=busy_timeout("+ms+")",
+		// Incremental vacuum lets retention give pages back to the file
+		// system without rewriting the database. The mode takes effect only
+		// in a new file, so it must come before journal_mode writes one.
+		"_pragma=auto_vacuum(INCREMENTAL)",
 		"_pragma=journal_mode(WAL)",
 		"_pragma=foreign_keys(1)",
 		"_pragma=synchronous(NORMAL)",

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -98,9 +99,14 @@ func TestOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	migs, _ := filepath.Glob(filepath.Join("migrations", "*.sql"))
+	latest := strconv.Itoa(len(migs))
 	raw := openRaw(t, path)
-	if got := pragma(t, raw, "user_version"); got != "1" {
-		t.Errorf("user_version = %s, want 1", got)
+	if got := pragma(t, raw, "user_version"); got != latest {
+		t.Errorf("user_version = %s, want %s", got, latest)
+	}
+	if got := pragma(t, raw, "auto_vacuum"); got != "2" {
+		t.Errorf("auto_vacuum = %s, want 2 (incremental)", got)
 	}
 	if got := pragma(t, raw, "journal_mode"); got != "wal" {
 		t.Errorf("journal_mode = %s, want wal", got)
@@ -112,8 +118,8 @@ func TestOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if got := pragma(t, raw, "user_version"); got != "1" {
-		t.Errorf("user_version after reopening = %s, want 1", got)
+	if got := pragma(t, raw, "user_version"); got != latest {
+		t.Errorf("user_version after reopening = %s, want %s", got, latest)
 	}
 	if got := mustVersion(t, db); got != v {
 		t.Errorf("Version after reopening = %d, want %d", got, v)

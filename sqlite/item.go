@@ -72,7 +72,7 @@ func (db *DB) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchState
 	}
 
 	if len(items) > 0 {
-		if stats, err = saveItems(ctx, tx, sourceID, items, now); err != nil {
+		if stats, err = saveItems(ctx, tx, sourceID, items, now, db.cutoff(now)); err != nil {
 			return feeds.SaveStats{}, err
 		}
 	}
@@ -87,7 +87,11 @@ func (db *DB) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchState
 	return stats, nil
 }
 
-func saveItems(ctx context.Context, tx *sql.Tx, sourceID int64, items []feeds.Item, now time.Time) (feeds.SaveStats, error) {
+// saveItems upserts items. New items that sort before cutoff (retention's
+// horizon; zero for none) are not stored, and count as unchanged: pruning
+// them would otherwise be undone by the next fetch of a feed that still
+// lists them.
+func saveItems(ctx context.Context, tx *sql.Tx, sourceID int64, items []feeds.Item, now, cutoff time.Time) (feeds.SaveStats, error) {
 	var stats feeds.SaveStats
 	sel, err := tx.PrepareContext(ctx, `SELECT id, hash FROM items WHERE source_id = ? AND key = ?`)
 	if err != nil {
@@ -137,6 +141,10 @@ func saveItems(ctx context.Context, tx *sql.Tx, sourceID int64, items []feeds.It
 			sortTime := now
 			if !it.Published.IsZero() && !it.Published.After(now.Add(maxFuture)) {
 				sortTime = it.Published
+			}
+			if !cutoff.IsZero() && sortTime.Before(cutoff) {
+				stats.Unchanged++
+				continue
 			}
 			if _, err := ins.ExecContext(ctx, sourceID, key, it.GUID, it.Link, it.Title, it.Summary,
 				it.Content, it.Author, cats, it.Lang, timeToDB(it.Published), timeToDB(it.Updated),
@@ -340,7 +348,7 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 	}
 	defer tx.Rollback()
 
-	sel, err := tx.PrepareContext(ctx, `SELECT section, excluded FROM items WHERE id = ?`)
+	sel, err := tx.PrepareContext(ctx, `SELECT section, excluded, override_section, hidden FROM items WHERE id = ?`)
 	if err != nil {
 		return 0, err
 	}
@@ -354,14 +362,19 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 
 	changed := 0
 	for _, c := range cs {
-		var section string
-		var excluded bool
-		err := sel.QueryRowContext(ctx, c.ItemID).Scan(&section, &excluded)
+		var section, override string
+		var excluded, hidden bool
+		err := sel.QueryRowContext(ctx, c.ItemID).Scan(&section, &excluded, &override, &hidden)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		} else if err != nil {
 			return 0, fmt.Errorf("read item %d: %w", c.ItemID, err)
 		}
+		// An editor's decision outlives every re-classification.
+		if override != "" {
+			c.Section = override
+		}
+		c.Excluded = c.Excluded || hidden
 		if _, err := upd.ExecContext(ctx, c.Section, c.Score, c.Excluded, c.Explain, rulesVersion, c.ItemID); err != nil {
 			return 0, fmt.Errorf("update item %d: %w", c.ItemID, err)
 		}

@@ -87,6 +87,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("open database %s: %w", dbPath, err)
 	}
+	m.DB.SetMaxAge(cfg.Retention.MaxAge.Duration)
 	sources, err := m.DB.SyncSources(ctx, sourcesOf(cfg))
 	if err != nil {
 		return fmt.Errorf("register sources: %w", err)
@@ -134,6 +135,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	g.Go(func() error { return m.Poller.Run(gctx) })
 	g.Go(func() error { return m.Curator.Run(gctx) })
+	g.Go(func() error { return m.retain(gctx) })
 	if interval, err := daemon.SdWatchdogEnabled(false); err == nil && interval > 0 {
 		g.Go(func() error { return m.watchdog(gctx, interval) })
 	}

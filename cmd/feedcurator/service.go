@@ -160,6 +160,7 @@ func (m *Main) apply(ctx context.Context, cfg *config.Config) error {
 		return fmt.Errorf("register sources: %w", err)
 	}
 	m.Poller.SetSources(sources)
+	m.DB.SetMaxAge(cfg.Retention.MaxAge.Duration)
 	m.Curator.SetRuleset(rs)
 	m.Publisher.SetOptions(publishOptions(cfg, "http://"+m.Addr))
 	m.setConfig(cfg)
@@ -218,5 +219,33 @@ func (m *Main) watchdog(ctx context.Context, interval time.Duration) error {
 		}
 		lastErr = ""
 		_, _ = daemon.SdNotify(false, daemon.SdNotifyWatchdog)
+	}
+}
+
+// retain prunes the store on the retention schedule: items older than
+// retention.max_age and beyond retention.max_per_source, never pinned ones.
+func (m *Main) retain(ctx context.Context) error {
+	t := time.NewTicker(m.config().Retention.Interval.Duration)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		cfg := m.config()
+		if cfg.Retention.MaxAge.Duration == 0 && cfg.Retention.MaxPerSource == 0 {
+			continue
+		}
+		st, err := m.DB.Prune(ctx, time.Now(), cfg.Retention.MaxPerSource)
+		if err != nil {
+			if ctx.Err() == nil {
+				m.Logger.Error().Err(err).Msg("prune failed")
+			}
+			continue
+		}
+		if st.ByAge+st.OverCap > 0 {
+			m.Logger.Info().Int(logkey.Items, st.ByAge+st.OverCap).Int64(logkey.Freed, st.FreedBytes).Msg("items pruned")
+		}
 	}
 }

@@ -33,4 +33,5 @@ const (
 	URL        = "url"
 	Version    = "version"
 	Field      = "field"
+	Freed      = "freed_bytes"
 )

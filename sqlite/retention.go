@@ -1,0 +1,176 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/feedcurator/feedcurator/feeds"
+)
+
+// pruneBatch bounds the rows one pruning transaction deletes, so the writer
+// is never held for long.
+const pruneBatch = 2000
+
+// SetMaxAge sets the retention horizon: Prune deletes items that sort before
+// now-maxAge, and SaveFetch no longer stores new items that old. Zero keeps
+// everything.
+func (db *DB) SetMaxAge(maxAge time.Duration) { db.maxAge.Store(int64(maxAge)) }
+
+func (db *DB) cutoff(now time.Time) time.Time {
+	if d := time.Duration(db.maxAge.Load()); d > 0 {
+		return now.Add(-d)
+	}
+	return time.Time{}
+}
+
+// PruneStats says what Prune did.
+type PruneStats struct {
+	ByAge      int   // items older than the horizon
+	OverCap    int   // items beyond a source's cap
+	FreedBytes int64 // file space given back by the incremental vacuum
+}
+
+// Prune deletes unpinned items older than the retention horizon (see
+// SetMaxAge) and, when maxPerSource > 0, each source's unpinned items beyond
+// its newest maxPerSource; then it gives free pages back to the file system
+// and refreshes the query planner's statistics.
+func (db *DB) Prune(ctx context.Context, now time.Time, maxPerSource int) (PruneStats, error) {
+	var st PruneStats
+	if cut := db.cutoff(now); !cut.IsZero() {
+		n, err := db.deleteBatches(ctx, `DELETE FROM items WHERE id IN (
+			SELECT id FROM items WHERE sort_time < ? AND pinned = 0 LIMIT ?)`, timeToDB(cut), pruneBatch)
+		st.ByAge = n
+		if err != nil {
+			return st, fmt.Errorf("prune items older than %s: %w", cut.Format(time.RFC3339), err)
+		}
+	}
+	if maxPerSource > 0 {
+		rows, err := db.read.QueryContext(ctx, `SELECT source_id FROM items GROUP BY source_id HAVING count(*) > ?`, maxPerSource)
+		if err != nil {
+			return st, fmt.Errorf("prune: list sources over cap: %w", err)
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return st, err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		for _, id := range ids {
+			n, err := db.deleteBatches(ctx, `DELETE FROM items WHERE id IN (
+				SELECT id FROM items WHERE source_id = ? AND pinned = 0
+				ORDER BY sort_time DESC, id DESC LIMIT ? OFFSET ?)`, id, pruneBatch, maxPerSource)
+			st.OverCap += n
+			if err != nil {
+				return st, fmt.Errorf("prune source %d to %d items: %w", id, maxPerSource, err)
+			}
+		}
+	}
+	if st.ByAge+st.OverCap > 0 {
+		var before, after int64
+		_ = db.write.QueryRowContext(ctx, "PRAGMA freelist_count").Scan(&before)
+		if _, err := db.write.ExecContext(ctx, "PRAGMA incremental_vacuum"); err != nil {
+			return st, fmt.Errorf("incremental vacuum: %w", err)
+		}
+		var size int64
+		_ = db.write.QueryRowContext(ctx, "PRAGMA freelist_count").Scan(&after)
+		_ = db.write.QueryRowContext(ctx, "PRAGMA page_size").Scan(&size)
+		st.FreedBytes = (before - after) * size
+		if _, err := db.write.ExecContext(ctx, "PRAGMA optimize"); err != nil {
+			return st, fmt.Errorf("optimize: %w", err)
+		}
+	}
+	return st, nil
+}
+
+// deleteBatches runs a DELETE whose last-but-one (or last) argument is a
+// batch limit until it deletes nothing, one transaction per batch.
+func (db *DB) deleteBatches(ctx context.Context, query string, args ...any) (int, error) {
+	total := 0
+	for {
+		tx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			return total, err
+		}
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			tx.Rollback()
+			return total, err
+		}
+		n, _ := res.RowsAffected()
+		if n > 0 {
+			if err := bumpVersion(ctx, tx); err != nil {
+				tx.Rollback()
+				return total, err
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return total, err
+		}
+		total += int(n)
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
+}
+
+// Curation is an editor's override of one item.
+type Curation struct {
+	Section string // move to this section ("" leaves the section to the rules)
+	Hidden  bool   // never publish
+	Pinned  bool   // never prune
+}
+
+// SetCuration records an editor's decision about item id, which the
+// curator's re-classifications never undo. Moving applies at once.
+func (db *DB) SetCuration(ctx context.Context, id int64, c Curation) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("curate item %d: %w", id, err)
+	}
+	defer tx.Rollback()
+	var section string
+	var excluded bool
+	err = tx.QueryRowContext(ctx, `SELECT section, excluded FROM items WHERE id = ?`, id).Scan(&section, &excluded)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("curate item %d: %w", id, feeds.ErrNotFound)
+	} else if err != nil {
+		return fmt.Errorf("curate item %d: %w", id, err)
+	}
+	newSection := section
+	if c.Section != "" {
+		newSection = c.Section
+	}
+	// Un-hiding hands the excluded flag back to the rules: re-classify.
+	_, err = tx.ExecContext(ctx, `UPDATE items SET override_section = ?, hidden = ?, pinned = ?,
+		section = ?, excluded = CASE WHEN ? THEN 1 ELSE excluded END,
+		rules_version = CASE WHEN hidden AND NOT ? THEN '' ELSE rules_version END
+		WHERE id = ?`, c.Section, c.Hidden, c.Pinned, newSection, c.Hidden, c.Hidden, id)
+	if err != nil {
+		return fmt.Errorf("curate item %d: %w", id, err)
+	}
+	if err := bumpVersion(ctx, tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("curate item %d: %w", id, err)
+	}
+	return nil
+}
+
+// ItemCuration returns the editor's decision about item id.
+func (db *DB) ItemCuration(ctx context.Context, id int64) (Curation, error) {
+	var c Curation
+	err := db.read.QueryRowContext(ctx, `SELECT override_section, hidden, pinned FROM items WHERE id = ?`, id).
+		Scan(&c.Section, &c.Hidden, &c.Pinned)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("item %d: %w", id, feeds.ErrNotFound)
+	}
+	return c, err
+}

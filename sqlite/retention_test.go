@@ -1,0 +1,202 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/sqlite"
+)
+
+func syncOne(tb testing.TB, db *sqlite.DB, n int) []int64 {
+	tb.Helper()
+	var srcs []feeds.Source
+	for i := 0; i < n; i++ {
+		srcs = append(srcs, feeds.Source{Name: fmt.Sprintf("s%d", i), ConfigURL: fmt.Sprintf("https://example.com/feed/%d", i)})
+	}
+	out, err := db.SyncSources(context.Background(), srcs)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ids := make([]int64, n)
+	for i, s := range out {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
+func TestPruneByAgeKeepsPinned(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	src := syncOne(t, db, 1)[0]
+	var items []feeds.Item
+	for d := 0; d < 10; d++ {
+		items = append(items, newItem(fmt.Sprint(d), testNow.AddDate(0, 0, -d*10)))
+	}
+	mustSave(t, db, src, items...)
+	ids := mustItemIDs(t, db)
+	if err := db.SetCuration(ctx, ids["guid:9"], sqlite.Curation{Pinned: true}); err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxAge(35 * 24 * time.Hour)
+	st, err := db.Prune(ctx, testNow, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Items 0..3 are within 35 days; 4..8 go; 9 is pinned.
+	if st.ByAge != 5 {
+		t.Errorf("pruned %d by age, want 5", st.ByAge)
+	}
+	left := mustItemIDs(t, db)
+	for _, k := range []string{"guid:0", "guid:3", "guid:9"} {
+		if _, ok := left[k]; !ok {
+			t.Errorf("%s was pruned", k)
+		}
+	}
+	if len(left) != 5 {
+		t.Errorf("%d items left, want 5", len(left))
+	}
+	// The next fetch of the same feed does not bring the pruned ones back.
+	stats := mustSave(t, db, src, items...)
+	if stats.New != 0 || len(mustItemIDs(t, db)) != 5 {
+		t.Errorf("refetch stored %d new items, %d now", stats.New, len(mustItemIDs(t, db)))
+	}
+}
+
+func TestPruneCapPerSource(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	srcs := syncOne(t, db, 2)
+	for s, n := range []int{12, 3} {
+		var items []feeds.Item
+		for i := 0; i < n; i++ {
+			items = append(items, newItem(fmt.Sprintf("%d-%d", s, i), testNow.Add(-time.Duration(i)*time.Hour)))
+		}
+		mustSave(t, db, srcs[s], items...)
+	}
+	st, err := db.Prune(ctx, testNow, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.OverCap != 7 {
+		t.Errorf("pruned %d over the cap, want 7", st.OverCap)
+	}
+	counts, err := db.SourceItemCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts[srcs[0]] != 5 || counts[srcs[1]] != 3 {
+		t.Errorf("counts %v", counts)
+	}
+	left := mustItemIDs(t, db)
+	if _, ok := left["guid:0-0"]; !ok {
+		t.Error("the newest item was pruned")
+	}
+}
+
+func TestCurationSurvivesReclassification(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	src := syncOne(t, db, 1)[0]
+	mustSave(t, db, src, newItem("a", testNow), newItem("b", testNow))
+	ids := mustItemIDs(t, db)
+	a, b := ids["guid:a"], ids["guid:b"]
+	mustSetSections(t, db, "v1", feeds.Classification{ItemID: a, Section: "misc"}, feeds.Classification{ItemID: b, Section: "misc"})
+
+	if err := db.SetCuration(ctx, a, sqlite.Curation{Section: "paas"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetCuration(ctx, b, sqlite.Curation{Hidden: true}); err != nil {
+		t.Fatal(err)
+	}
+	// The rules change and say misc again: the editor's decisions stay.
+	mustSetSections(t, db, "v2", feeds.Classification{ItemID: a, Section: "misc"}, feeds.Classification{ItemID: b, Section: "misc"})
+	items, err := db.RecentItems(ctx, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 1 || items[0].ID != a || items[0].Section != "paas" {
+		t.Fatalf("published %+v, want only item a in paas", items)
+	}
+	c, err := db.ItemCuration(ctx, b)
+	if err != nil || !c.Hidden {
+		t.Errorf("curation of b: %+v %v", c, err)
+	}
+	// Un-hiding hands b back to the rules.
+	if err := db.SetCuration(ctx, b, sqlite.Curation{}); err != nil {
+		t.Fatal(err)
+	}
+	pending, _ := db.ItemsToClassify(ctx, "v2", 0, 10)
+	if len(pending) != 1 || pending[0].ID != b {
+		t.Errorf("after un-hiding, pending %+v", pending)
+	}
+	if err := db.SetCuration(ctx, 999, sqlite.Curation{Pinned: true}); !errors.Is(err, feeds.ErrNotFound) {
+		t.Errorf("unknown item: %v", err)
+	}
+}
+
+// TestDatabaseSizeBoundedOverAYear simulates a year of daily polls of 20
+// sources, each bringing 4 new items a day among the 20 it lists, with a
+// 30-day retention pruned daily. The file must stop growing once the
+// retention window is full.
+func TestDatabaseSizeBoundedOverAYear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long simulation")
+	}
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	const nSources, perFeed, newPerDay = 20, 20, 4
+	srcs := syncOne(t, db, nSources)
+	db.SetMaxAge(30 * 24 * time.Hour)
+	start := time.Date(2025, 1, 1, 8, 0, 0, 0, time.UTC)
+	size := func() int64 {
+		fi, err := os.Stat(db.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	var atDay60 int64
+	for day := 0; day < 365; day++ {
+		now := start.AddDate(0, 0, day)
+		for s, id := range srcs {
+			var items []feeds.Item
+			for k := 0; k < perFeed; k++ {
+				n := day*newPerDay + newPerDay - 1 - k // newest first
+				if n < 0 {
+					break
+				}
+				it := newItem(fmt.Sprintf("%d-%d", s, n), now.Add(-time.Duration(k)*6*time.Hour))
+				it.Content = fmt.Sprintf("<p>%0400d</p>", n) // some bulk
+				it.Hash = feeds.ContentHash(&it)
+				items = append(items, it)
+			}
+			st := feeds.FetchState{URL: fmt.Sprintf("https://example.com/feed/%d", s), LastSuccess: now}
+			if _, err := db.SaveFetch(ctx, id, st, items, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.Prune(ctx, now, 0); err != nil {
+			t.Fatal(err)
+		}
+		if day == 60 {
+			atDay60 = size()
+		}
+	}
+	end := size()
+	st, err := db.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("items kept %d; database %d KiB at day 60, %d KiB at day 365", st.Items, atDay60>>10, end>>10)
+	if st.Items > nSources*(31*newPerDay+perFeed) {
+		t.Errorf("%d items kept, retention should bound them", st.Items)
+	}
+	if end > atDay60*3/2 {
+		t.Errorf("database grew from %d to %d bytes between day 60 and day 365", atDay60, end)
+	}
+}
