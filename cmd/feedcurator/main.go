@@ -42,6 +42,16 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdValidate(args[1:], stdout, stderr)
 	case "demo":
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
+	case "reload":
+		err = cmdReload(ctx, args[1:], stdout, stderr)
+	case "sources":
+		err = cmdSources(ctx, args[1:], stdout, stderr)
+	case "items":
+		err = cmdItems(ctx, args[1:], stdout, stderr)
+	case "item":
+		err = cmdItem(ctx, args[1:], stdout, stderr)
+	case "stats":
+		err = cmdStats(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -71,6 +81,13 @@ commands:
   validate --config FILE   check a configuration file and report every problem
   demo                     serve bundled sample feeds on loopback and run the
                            daemon against them (no internet needed)
+  reload   --config FILE   ask the running daemon to re-read its configuration
+
+admin (work on the database, also while the daemon runs; --json for scripts):
+  sources  --config FILE   status of every source: last fetch, next check, errors, items
+  items    --config FILE [--section ID] [--since 7d] [--limit N] [--all]
+  stats    --config FILE   counts per section, database size, last successful fetch
+  item     --config FILE move ID SECTION | hide ID | unhide ID | pin ID | unpin ID | reset ID
 
 Run "feedcurator COMMAND -h" for the flags of a command.
 `)

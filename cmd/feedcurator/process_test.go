@@ -225,6 +225,10 @@ func TestDaemonSignalsAndSIGTERM(t *testing.T) {
 	os.WriteFile(cfgPath, []byte(trimmed), 0o644)
 	cmd.Process.Signal(syscall.SIGHUP)
 	waitFor(t, "configuration reloaded", func() bool { return strings.Contains(stdout.String(), "configuration reloaded") })
+	var rout, rerr bytes.Buffer
+	if code := Execute(context.Background(), []string{"reload", "--config", cfgPath}, &rout, &rerr); code != 0 || !strings.Contains(rout.String(), "reloaded") {
+		t.Errorf("feedcurator reload: exit %d, %s%s", code, rout.String(), rerr.String())
+	}
 	if !ns.saw("RELOADING=1") || !ns.saw("MONOTONIC_USEC=") {
 		t.Error("no RELOADING=1 with MONOTONIC_USEC sent")
 	}

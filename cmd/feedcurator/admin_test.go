@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Execute(context.Background(), args, &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func TestAdminCommands(t *testing.T) {
+	farm := newFeedFarm(t)
+	cfgPath := writeConfig(t, farm, t.TempDir())
+
+	if _, errOut, code := run(t, "sources", "--config", cfgPath); code == 0 || !strings.Contains(errOut, "run feedcurator run or fetch first") {
+		t.Errorf("sources before any fetch: exit %d, %s", code, errOut)
+	}
+	if _, errOut, code := run(t, "fetch", "--config", cfgPath, "--log-level", "error"); code != 0 {
+		t.Fatalf("fetch: %s", errOut)
+	}
+
+	out, errOut, code := run(t, "sources", "--config", cfgPath, "--json")
+	if code != 0 {
+		t.Fatalf("sources: %s", errOut)
+	}
+	var srcs []sourceRow
+	if err := json.Unmarshal([]byte(out), &srcs); err != nil {
+		t.Fatalf("sources --json: %v\n%s", err, out)
+	}
+	failing := 0
+	for _, s := range srcs {
+		if s.Status == "error" {
+			failing++
+			if s.LastError == "" {
+				t.Errorf("%s: no error text", s.Name)
+			}
+		} else if s.Items == 0 || s.ETag == "" {
+			t.Errorf("%s: %+v", s.Name, s)
+		}
+	}
+	if len(srcs) != 9 || failing != 4 {
+		t.Errorf("%d sources, %d failing; want 9 and 4", len(srcs), failing)
+	}
+	out, _, _ = run(t, "sources", "--config", cfgPath)
+	if !strings.Contains(out, "LAST ERROR") || !strings.Contains(out, "broken gone") || !strings.Contains(out, "404") {
+		t.Errorf("sources table:\n%s", out)
+	}
+
+	out, _, code = run(t, "items", "--config", cfgPath, "--section", "paas", "--since", "3650d", "--json")
+	var items []itemRow
+	if err := json.Unmarshal([]byte(out), &items); err != nil || code != 0 || len(items) == 0 {
+		t.Fatalf("items --json: %v %d\n%s", err, code, out)
+	}
+	for _, it := range items {
+		if it.Section != "paas" {
+			t.Errorf("item %d in %s", it.ID, it.Section)
+		}
+	}
+	if _, errOut, code := run(t, "items", "--config", cfgPath, "--section", "nope"); code == 0 || !strings.Contains(errOut, `no section "nope"`) {
+		t.Errorf("unknown section: %d %s", code, errOut)
+	}
+
+	// Move a paas item to industry, hide another, pin a third.
+	moved, hidden := items[0].ID, items[1].ID
+	if _, errOut, code := run(t, "item", "--config", cfgPath, "move", strconv.FormatInt(moved, 10), "industry"); code != 0 {
+		t.Fatalf("move: %s", errOut)
+	}
+	if _, errOut, code := run(t, "item", "--config", cfgPath, "hide", strconv.FormatInt(hidden, 10)); code != 0 {
+		t.Fatalf("hide: %s", errOut)
+	}
+	if _, errOut, code := run(t, "item", "--config", cfgPath, "move", "1", "nope"); code == 0 || !strings.Contains(errOut, "no section") {
+		t.Errorf("move to unknown section: %s", errOut)
+	}
+	out, _, _ = run(t, "items", "--config", cfgPath, "--section", "industry", "--json", "--limit", "1000")
+	if !strings.Contains(out, `"id": `+strconv.FormatInt(moved, 10)+",") {
+		t.Errorf("moved item not in industry:\n%s", out)
+	}
+	out, _, _ = run(t, "items", "--config", cfgPath, "--json", "--limit", "1000")
+	if strings.Contains(out, `"id": `+strconv.FormatInt(hidden, 10)+",") {
+		t.Errorf("hidden item still published")
+	}
+
+	out, _, code = run(t, "stats", "--config", cfgPath, "--json")
+	var st statsOut
+	if err := json.Unmarshal([]byte(out), &st); err != nil || code != 0 {
+		t.Fatalf("stats: %v\n%s", err, out)
+	}
+	if st.Sources != 9 || st.SourcesFailing != 4 || st.Items != demoItemCount(t) || st.Sections["paas"] == 0 {
+		t.Errorf("stats %+v", st)
+	}
+	out, _, _ = run(t, "stats", "--config", cfgPath)
+	if !strings.Contains(out, "containers") || !strings.Contains(out, "4 failing") {
+		t.Errorf("stats table:\n%s", out)
+	}
+}
