@@ -51,9 +51,10 @@ type Fetch struct {
 
 // Curator configures classification.
 type Curator struct {
-	Interval  Duration `yaml:"interval"`
-	Fallback  string   `yaml:"fallback"`
-	Threshold float64  `yaml:"threshold"`
+	Interval  Duration           `yaml:"interval"`
+	Fallback  string             `yaml:"fallback"`
+	Threshold float64            `yaml:"threshold"`
+	Exclude   []curator.RuleSpec `yaml:"exclude"` // items these match are stored, never published
 }
 
 // Publish configures the published feeds.
@@ -70,6 +71,12 @@ type Source struct {
 	URL      string   `yaml:"url"`
 	Interval Duration `yaml:"interval"`
 	Tags     []string `yaml:"tags"`
+	// Section is the source's default section: its items go there, not to
+	// the fallback, when no section reaches the threshold.
+	Section string `yaml:"section"`
+	// Bias is added to a section's score for this source's items when at
+	// least one of that section's rules fired.
+	Bias map[string]float64 `yaml:"bias"`
 }
 
 // Default returns the configuration that a file's settings override.
@@ -255,9 +262,8 @@ func (c *Config) Validate() error {
 	if c.Publish.Items < 1 || c.Publish.Items > 10000 {
 		bad("publish.items", fmt.Errorf("%w: want 1 to 10000", ErrOutOfRange))
 	}
-	if c.Curator.Threshold < 0 {
-		bad("curator.threshold", fmt.Errorf("%w: must not be negative", ErrOutOfRange))
-	}
+	// curator.threshold, curator.exclude and sources[].section and .bias are
+	// checked by curator.Compile below, with the paths of this file.
 
 	if len(c.Sources) == 0 {
 		bad("sources", ErrRequired)
@@ -308,7 +314,11 @@ func (c *Config) Validate() error {
 
 // Ruleset compiles the sections' rules.
 func (c *Config) Ruleset() (*curator.Ruleset, error) {
-	return curator.Compile(c.Sections, curator.Options{Fallback: c.Curator.Fallback, Threshold: c.Curator.Threshold})
+	opts := curator.Options{Fallback: c.Curator.Fallback, Threshold: c.Curator.Threshold, Exclude: c.Curator.Exclude}
+	for _, s := range c.Sources {
+		opts.Sources = append(opts.Sources, curator.SourceOptions{Name: s.Name, Section: s.Section, Bias: s.Bias})
+	}
+	return curator.Compile(c.Sections, opts)
 }
 
 func unjoin(err error) []error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/feedcurator/feedcurator/config"
 	"github.com/feedcurator/feedcurator/curator"
+	"github.com/feedcurator/feedcurator/feeds"
 )
 
 func TestExampleConfig(t *testing.T) {
@@ -122,6 +123,17 @@ func TestParseErrors(t *testing.T) {
 		{"empty file", "", []string{"empty"}, config.ErrEmpty},
 		{"tabs", "sources:\n\t- name: a\n", []string{"bad.yaml:"}, nil},
 		{"section without title", strings.Replace(minimal, "    title: News\n", "", 1), []string{"sections[0].title", "is required"}, config.ErrRequired},
+		{"unknown source section", strings.Replace(minimal, "    url: https://a.example/feed", "    url: https://a.example/feed\n    section: newz", 1), []string{"bad.yaml:6:", "sources[0].section", "no such section"}, curator.ErrUnknownTarget},
+		{"unknown bias section", strings.Replace(minimal, "    url: https://a.example/feed", "    url: https://a.example/feed\n    bias:\n      news: 1\n      newz: 2", 1), []string{"bad.yaml:8:", "sources[0].bias.newz", "no such section"}, curator.ErrUnknownTarget},
+		{"bias not a number", strings.Replace(minimal, "    url: https://a.example/feed", "    url: https://a.example/feed\n    bias: {news: lots}", 1), []string{"bad.yaml:6:", "lots"}, nil},
+		{"infinite bias", strings.Replace(minimal, "    url: https://a.example/feed", "    url: https://a.example/feed\n    bias: {news: .inf}", 1), []string{"sources[0].bias.news", "finite"}, curator.ErrBadBias},
+		{"negative threshold", minimal + "curator:\n  threshold: -1\n", []string{"bad.yaml:14:", "curator.threshold"}, curator.ErrBadThreshold},
+		{"bad exclude regex", minimal + "curator:\n  exclude:\n    - keywords: [ad]\n    - any:\n        - regex: ['(']\n", []string{"bad.yaml:17:", "curator.exclude[1].any[0].regex[0]", "does not compile"}, curator.ErrBadRegex},
+		{"exclude weight", minimal + "curator:\n  exclude:\n    - keywords: [ad]\n      weight: 2\n", []string{"bad.yaml:16:", "curator.exclude[0].weight"}, curator.ErrWeightNotAllowed},
+		{"unknown exclude key", minimal + "curator:\n  exclude:\n    - keywordz: [ad]\n", []string{"bad.yaml:15:", "keywordz"}, nil},
+		{"nested rule error", strings.Replace(minimal, "keywords: [launch]", "keywords: [launch]\n        all:\n          - keywords: [x]\n          - regex: ['[']", 1), []string{"bad.yaml:13:", "sections[0].rules[0].all[1].regex[0]"}, curator.ErrBadRegex},
+		{"nested weight", strings.Replace(minimal, "keywords: [launch]", "keywords: [launch]\n        none:\n          - keywords: [x]\n            weight: 3", 1), []string{"bad.yaml:13:", "sections[0].rules[0].none[0].weight"}, curator.ErrWeightNotAllowed},
+		{"none-only rule", strings.Replace(minimal, "keywords: [launch]", "none:\n          - keywords: [x]", 1), []string{"bad.yaml:10:", "sections[0].rules[0]", "none alone"}, curator.ErrNoPositive},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -169,6 +181,78 @@ sections:
 	for _, l := range lines {
 		if !strings.HasPrefix(l, "many.yaml:") {
 			t.Errorf("line %q does not name the file", l)
+		}
+	}
+}
+
+// TestParseCuratorKeys reads the keys of the rule language, exclude rules
+// and per-source settings, and checks that they reach the ruleset.
+func TestParseCuratorKeys(t *testing.T) {
+	src := `
+sources:
+  - name: Kube
+    url: https://k.example/feed
+    section: paas
+  - name: Money
+    url: https://m.example/feed
+    bias: {industry: 1.5}
+curator:
+  threshold: 2
+  exclude:
+    - name: ads
+      fields: [title]
+      keywords: [广告, sponsored]
+sections:
+  - id: paas
+    title: PaaS
+    rules:
+      - name: kubernetes in production
+        weight: 2
+        all:
+          - keywords: [kubernetes, k8s]
+          - any:
+              - keywords: [生产, production]
+              - regex: ['\d+ nodes']
+        none:
+          - keywords: [招聘]
+  - id: industry
+    title: 业内动态
+    rules:
+      - keywords: [funding, 融资]
+  - id: misc
+    title: 大杂烩
+`
+	cfg, err := config.Parse(strings.NewReader(src), "keys.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Sources[0].Section != "paas" || cfg.Sources[1].Bias["industry"] != 1.5 || len(cfg.Curator.Exclude) != 1 {
+		t.Errorf("sources %+v, exclude %+v", cfg.Sources, cfg.Curator.Exclude)
+	}
+	r := cfg.Sections[0].Rules[0]
+	if len(r.All) != 2 || len(r.All[1].Any) != 2 || r.All[1].Any[1].Regex[0] != `\d+ nodes` || len(r.None) != 1 {
+		t.Errorf("rule %+v", r)
+	}
+	rs, err := cfg.Ruleset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		it       feeds.Item
+		section  string
+		excluded bool
+	}{
+		{feeds.Item{Title: "K8s in production"}, "paas", false},
+		{feeds.Item{Title: "Kubernetes with 5000 nodes"}, "paas", false},
+		{feeds.Item{Title: "Kubernetes 招聘 production"}, "misc", false},
+		{feeds.Item{Title: "SIG notes", SourceName: "Kube"}, "paas", false},
+		{feeds.Item{Summary: "funding", SourceName: "Money"}, "industry", false}, // 1 + 1.5 >= 2
+		{feeds.Item{Summary: "funding"}, "misc", false},
+		{feeds.Item{Title: "Sponsored: k8s in production"}, "paas", true},
+	} {
+		d := rs.Classify(&tc.it)
+		if d.Section != tc.section || d.Excluded != tc.excluded {
+			t.Errorf("%+v: got %+v, want %s excluded=%v", tc.it, d, tc.section, tc.excluded)
 		}
 	}
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // benchItems are 100,000 items of realistic size (title, a summary of a few
-// sentences, categories), Chinese and English mixed.
+// sentences, categories), Chinese (simplified and traditional) and English
+// mixed.
 func benchItems(n int) []feeds.Item {
 	titles := []string{
 		"浅谈Docker安全：技术、生态和最新的安全特性",
@@ -21,6 +22,7 @@ func benchItems(n int) []feeds.Item {
 		"Rust 2024 edition released with async closures",
 		"阿里云完成新一轮组织调整，发布新一代云服务器",
 		"A practical guide to service mesh with Istio and Envoy",
+		"Kubernetes 叢集在生產環境的實踐與監控", // traditional: folded to simplified
 	}
 	summaries := []string{
 		"<p>本文从容器安全、镜像安全、安全生态（Twistlock、Aqua、clair等）等方面介绍当前docker安全相关话题。这是个很大的话题，本文只是简单提及，在生产环境的实践过程中，还需要细细考量。</p>",
@@ -57,6 +59,28 @@ func BenchmarkClassify(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		for j := range items {
 			rs.Classify(&items[j])
+		}
+	}
+	b.ReportMetric(float64(b.N*len(items))/b.Elapsed().Seconds(), "items/s")
+}
+
+// BenchmarkExplain is the cost of an explanation, which the curator stores
+// with every item it classifies.
+func BenchmarkExplain(b *testing.B) {
+	cfg, err := config.Load(filepath.Join("..", "config.example.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rs, err := cfg.Ruleset()
+	if err != nil {
+		b.Fatal(err)
+	}
+	items := benchItems(10_000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range items {
+			rs.Explain(&items[j])
 		}
 	}
 	b.ReportMetric(float64(b.N*len(items))/b.Elapsed().Seconds(), "items/s")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -128,14 +129,52 @@ func TestRunStopsOnCancel(t *testing.T) {
 	}
 }
 
-// TestExplainGolden keeps the explanation format stable: it is stored with
-// every item and served as JSON.
+// TestExplainGolden keeps the explanation formats stable: the JSON is stored
+// with every item and served by the API, the text is what `feedcurator
+// explain` prints. Refresh with go test -update after a deliberate change.
 func TestExplainGolden(t *testing.T) {
-	rs := mustCompile(t, digestSections, curator.Options{Fallback: "misc", Threshold: 1})
-	ex := rs.Explain(&feeds.Item{Title: "Kubernetes 落地实践：容器编排", Summary: "<p>Docker &amp; Mesos</p>"})
-	got, err := json.MarshalIndent(ex, "", "  ")
+	secs := append([]curator.SectionSpec(nil), digestSections...)
+	secs[1].Rules = append(secs[1].Rules[:2:2], curator.RuleSpec{
+		Name:   "kubernetes in production",
+		Weight: 1.5,
+		All: []curator.RuleSpec{
+			{Keywords: []string{"kubernetes", "k8s"}},
+			{Keywords: []string{"生产", "production"}, Regex: []string{`\d+ ?(个)?节点`}},
+		},
+		None: []curator.RuleSpec{{Keywords: []string{"招聘"}}},
+	})
+	rs := mustCompile(t, secs, curator.Options{
+		Fallback:  "misc",
+		Threshold: 3,
+		Exclude:   []curator.RuleSpec{{Name: "ads", Keywords: []string{"广告"}, Fields: []string{"title"}}},
+		Sources: []curator.SourceOptions{
+			{Name: "Kubernetes Blog", Section: "paas"},
+			{Name: "TechCrunch", Bias: map[string]float64{"industry": 1.5}},
+		},
+	})
+	items := []feeds.Item{
+		{Title: "Kubernetes 落地实践：容器编排", Summary: "<p>Docker &amp; Mesos</p>"},
+		{Title: "K8S 生產環境：5000 节点的集群", Summary: "在生产环境运行 Kubernetes"},
+		{Title: "Mesos 公司完成新一轮融资", SourceName: "TechCrunch"},
+		{Title: "Spotlight on SIG Docs", SourceName: "Kubernetes Blog"},
+		{Title: "Rust 1.0", Summary: "docker"},
+		{Title: "【广告】Docker 企业版限时优惠"},
+	}
+	var exs []curator.Explanation
+	var text strings.Builder
+	for i := range items {
+		ex := rs.Explain(&items[i])
+		exs = append(exs, ex)
+		fmt.Fprintf(&text, "=== %s\n", items[i].Title)
+		if err := ex.WriteText(&text); err != nil {
+			t.Fatal(err)
+		}
+		text.WriteString("\n")
+	}
+	got, err := json.MarshalIndent(exs, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkGolden(t, filepath.Join("testdata", "explain.golden.json"), got)
+	checkGolden(t, filepath.Join("testdata", "explain.golden.txt"), []byte(text.String()))
 }

@@ -1,16 +1,29 @@
 // Package curator decides which section of the digest each stored item belongs
-// to.
+// to, and whether it is excluded.
 //
 // It sits between the aggregator and the publisher: the aggregator stores raw
 // items, the curator reads the ones not yet classified under the current rule
 // set, scores them against every section's rules and writes back exactly one
-// section per item with an explanation; the publisher reads classified items.
+// section per item with an explanation; the publisher reads classified items
+// and never publishes excluded ones.
 //
-// Rules come from the configuration as SectionSpecs. Compile turns them into a
-// Ruleset once: all keywords of all sections go into one Aho–Corasick
-// automaton, so classifying an item is a single pass over each of its fields
-// however many keywords there are. Keywords are case-insensitive; full-width
-// Latin letters and digits are folded to ASCII; a keyword made of Latin letters
-// or digits only matches at word boundaries ("go" does not match "google"),
-// while CJK keywords match as substrings (Chinese has no spaces between words).
+// Rules come from the configuration as SectionSpecs (and Options: the
+// fallback section, the threshold, exclude rules and per-source settings).
+// Compile turns them into a Ruleset once: all keywords of all rules go into
+// one Aho–Corasick automaton, so classifying an item is a single pass over
+// each of its fields however many keywords there are; regexes run only for
+// rules that need them. A rule combines keywords and regexes with all, any
+// and none conditions (see RuleSpec); a rule that fires adds its weight for
+// each distinct term that matched, twice for a match in the title.
+//
+// Text is normalised once, the same way for keywords and items: lower case,
+// full-width Latin letters and digits folded to ASCII, traditional Chinese
+// characters folded to simplified ones (OpenCC's character table). A keyword
+// of Latin letters or digits matches at word boundaries only ("go" does not
+// match "google") unless it ends or starts with *, while CJK keywords match as
+// substrings (Chinese has no spaces between words).
+//
+// Evaluate measures a Ruleset against labelled items (LoadLabelled) with
+// accuracy, a confusion matrix and per-section precision and recall; the
+// default rules are measured this way in the package's tests.
 package curator

@@ -6,11 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"sync"
-
-	"github.com/feedcurator/feedcurator/feeds"
 )
 
 // SectionSpec is a section of the digest as configured, with its rules.
@@ -20,21 +19,58 @@ type SectionSpec struct {
 	Rules []RuleSpec `yaml:"rules,omitempty" json:"rules,omitempty"`
 }
 
-// RuleSpec is one rule as configured. A rule fires when any of its keywords
-// or regexes matches one of its fields. Each distinct keyword (or regex) that
-// matches adds Weight to the section's score, doubled when it matched the title.
+// RuleSpec is one rule as configured, or a condition nested in one.
+//
+// A condition matches when all of these that it uses hold: one of its
+// Keywords or Regex matches one of its Fields; every condition in All
+// matches; at least one condition in Any matches; no condition in None
+// matches. Nested conditions match the fields of the condition they are in
+// unless they name their own.
+//
+// A rule that matches ("fires") adds to its section's score its Weight times
+// the sum, over the distinct keywords and regexes that matched in it, of 2
+// for a match in the title and 1 otherwise. Terms inside None and inside
+// conditions that did not match count for nothing. Weight is only allowed on
+// a section's top-level rules.
 type RuleSpec struct {
-	Name     string   `yaml:"name,omitempty" json:"name,omitempty"`
-	Keywords []string `yaml:"keywords,omitempty" json:"keywords,omitempty"`
-	Regex    []string `yaml:"regex,omitempty" json:"regex,omitempty"`
-	Fields   []string `yaml:"fields,omitempty" json:"fields,omitempty"`
-	Weight   float64  `yaml:"weight,omitempty" json:"weight,omitempty"`
+	Name     string     `yaml:"name,omitempty" json:"name,omitempty"`
+	Keywords []string   `yaml:"keywords,omitempty" json:"keywords,omitempty"`
+	Regex    []string   `yaml:"regex,omitempty" json:"regex,omitempty"`
+	Fields   []string   `yaml:"fields,omitempty" json:"fields,omitempty"`
+	Weight   float64    `yaml:"weight,omitempty" json:"weight,omitempty"`
+	All      []RuleSpec `yaml:"all,omitempty" json:"all,omitempty"`
+	Any      []RuleSpec `yaml:"any,omitempty" json:"any,omitempty"`
+	None     []RuleSpec `yaml:"none,omitempty" json:"none,omitempty"`
 }
 
 // Options are the ruleset-wide settings.
 type Options struct {
-	Fallback  string  // section for items that score below Threshold; "" means the last section
-	Threshold float64 // minimum winning score; 0 means any positive score
+	// Fallback is the section of items that no section claims with at
+	// least Threshold; "" means the last section.
+	Fallback string
+	// Threshold is the minimum winning score; 0 means any positive score.
+	Threshold float64
+	// Exclude rules mark the items they match as excluded: stored, never
+	// published. Same syntax as section rules, without weights.
+	Exclude []RuleSpec
+	// Sources are per-source settings, matched by feeds.Item.SourceName.
+	// Their order is the configuration's, so errors name sources[i].
+	Sources []SourceOptions
+}
+
+// SourceOptions adjust the decision for the items of one source.
+type SourceOptions struct {
+	// Name is the source's name (feeds.Item.SourceName).
+	Name string `json:"name"`
+	// Section, if set, is used instead of the fallback when no section
+	// reaches the threshold.
+	Section string `json:"section,omitempty"`
+	// Bias is added to a section's score when at least one of that
+	// section's rules fired for the item: it tips close calls towards the
+	// source's usual sections (or, negative, away from them) but never puts
+	// an item in a section that no rule claims. The threshold applies to
+	// the biased score.
+	Bias map[string]float64 `json:"bias,omitempty"`
 }
 
 // Field names a part of an item that rules can match.
@@ -64,21 +100,30 @@ const defaultFields = 1<<FieldTitle | 1<<FieldSummary | 1<<FieldContent | 1<<Fie
 // one-line statement of what an article is about.
 const titleBoost = 2
 
+// engineVersion is part of every Ruleset.Version: bump it whenever matching
+// or scoring changes in a way that can change decisions for the same rules
+// (the normalisation tables included).
+const engineVersion = "curator/2"
+
 // Errors returned by Compile, wrapped in *RuleError.
 var (
-	ErrEmptyRule     = errors.New("rule has no keywords and no regex")
-	ErrBadRegex      = errors.New("regex does not compile")
-	ErrUnknownField  = errors.New("unknown field")
-	ErrEmptyKeyword  = errors.New("keyword is empty")
-	ErrBadWeight     = errors.New("weight must be positive")
-	ErrNoSections    = errors.New("no sections")
-	ErrDuplicateID   = errors.New("duplicate section id")
-	ErrEmptyID       = errors.New("section id is empty")
-	ErrUnknownTarget = errors.New("no such section")
+	ErrEmptyRule        = errors.New("rule has no keywords, regex, all, any or none")
+	ErrNoPositive       = errors.New("rule needs a keyword or regex that must match: none alone matches everything")
+	ErrBadRegex         = errors.New("regex does not compile")
+	ErrUnknownField     = errors.New("unknown field")
+	ErrEmptyKeyword     = errors.New("keyword is empty")
+	ErrBadWeight        = errors.New("weight must be a positive number")
+	ErrWeightNotAllowed = errors.New("weight is only allowed on a section's top-level rules")
+	ErrBadBias          = errors.New("bias must be a finite number")
+	ErrBadThreshold     = errors.New("threshold must be a number of at least 0")
+	ErrNoSections       = errors.New("no sections")
+	ErrDuplicateID      = errors.New("duplicate section id")
+	ErrEmptyID          = errors.New("section id is empty")
+	ErrUnknownTarget    = errors.New("no such section")
 )
 
 // RuleError locates a problem in the rule configuration, with a path such as
-// "sections[1].rules[0].regex[2]".
+// "sections[1].rules[0].all[1].regex[0]".
 type RuleError struct {
 	Path string
 	Err  error
@@ -87,50 +132,90 @@ type RuleError struct {
 func (e *RuleError) Error() string { return e.Path + ": " + e.Err.Error() }
 func (e *RuleError) Unwrap() error { return e.Err }
 
+// rule is a compiled top-level rule of a section, or an exclude rule.
 type rule struct {
-	section int
-	index   int
+	section int // index in sections; -1 for an exclude rule
+	index   int // index in its section's rules or in the exclude rules
+	path    string
 	name    string
 	weight  float64
-	fields  uint16
-	kws     []string // as configured, for explanations
-	regexes []*regexp.Regexp
+	root    int32 // node
+	always  bool  // has a regex outside none: evaluate even without keyword hits
+	simple  bool  // keywords only, no conditions: its score is summed while scanning
 }
 
-// patternRef links an automaton pattern to a keyword of a rule.
+// node is a compiled condition.
+type node struct {
+	terms          []int32 // own keywords then regexes
+	all, any, none []int32 // nodes
+}
+
+// term is one keyword or regex of a node.
+type term struct {
+	rule   int32
+	fields uint16
+	text   string         // as configured, for explanations
+	re     *regexp.Regexp // nil for a keyword
+}
+
+// patternRef links an automaton pattern to a keyword term.
 type patternRef struct {
-	rule, kw             int32
+	term                 int32
 	boundStart, boundEnd bool
+}
+
+// sourceRule is the compiled form of SourceOptions.
+type sourceRule struct {
+	section int       // -1: none
+	bias    []float64 // by section; nil: none
 }
 
 // Ruleset is a compiled, immutable set of rules, safe for concurrent use.
 type Ruleset struct {
 	sections []SectionSpec
 	index    map[string]int
-	rules    []rule
+	rules    []rule // section rules in section order, then exclude rules
+	always   []int32
+	nodes    []node
+	terms    []term
 	m        *matcher
 	refs     [][]patternRef // by pattern
+	fields   uint16         // union of the fields of all terms
+	sources  map[string]*sourceRule
 	fallback int
 	thresh   float64
 	version  string
 	pool     sync.Pool
 }
 
-// Compile checks and compiles the sections' rules. All problems are reported
-// at once, each as a *RuleError naming its path.
+// compiler holds the state of one Compile.
+type compiler struct {
+	rs       *Ruleset
+	errs     []error
+	patIndex map[string]int32
+	patterns []string
+}
+
+func (c *compiler) bad(path string, err error) {
+	c.errs = append(c.errs, &RuleError{Path: path, Err: err})
+}
+
+// Compile checks and compiles the sections' rules and the options. All
+// problems are reported at once, each as a *RuleError naming its path in the
+// configuration file ("sections[0].rules[2].any[1].keywords[0]",
+// "curator.exclude[0]", "sources[3].bias.paas").
 func Compile(sections []SectionSpec, opts Options) (*Ruleset, error) {
-	var errs []error
-	bad := func(path string, err error) { errs = append(errs, &RuleError{Path: path, Err: err}) }
 	if len(sections) == 0 {
 		return nil, &RuleError{Path: "sections", Err: ErrNoSections}
 	}
 	rs := &Ruleset{sections: sections, index: make(map[string]int, len(sections)), thresh: opts.Threshold}
+	c := &compiler{rs: rs, patIndex: map[string]int32{}}
 	for si, s := range sections {
 		p := fmt.Sprintf("sections[%d].id", si)
 		if strings.TrimSpace(s.ID) == "" {
-			bad(p, ErrEmptyID)
+			c.bad(p, ErrEmptyID)
 		} else if _, dup := rs.index[s.ID]; dup {
-			bad(p, fmt.Errorf("%w %q", ErrDuplicateID, s.ID))
+			c.bad(p, fmt.Errorf("%w %q", ErrDuplicateID, s.ID))
 		} else {
 			rs.index[s.ID] = si
 		}
@@ -139,375 +224,242 @@ func Compile(sections []SectionSpec, opts Options) (*Ruleset, error) {
 	if opts.Fallback != "" {
 		fi, ok := rs.index[opts.Fallback]
 		if !ok {
-			bad("curator.fallback", fmt.Errorf("%w %q", ErrUnknownTarget, opts.Fallback))
+			c.bad("curator.fallback", fmt.Errorf("%w %q", ErrUnknownTarget, opts.Fallback))
 		}
 		rs.fallback = fi
 	}
+	if !(opts.Threshold >= 0) || math.IsInf(opts.Threshold, 1) {
+		c.bad("curator.threshold", fmt.Errorf("%w, not %v", ErrBadThreshold, opts.Threshold))
+	}
 
-	patIndex := map[string]int32{}
-	var patterns []string
 	for si, s := range sections {
 		for ri, r := range s.Rules {
-			path := fmt.Sprintf("sections[%d].rules[%d]", si, ri)
-			cr := rule{section: si, index: ri, name: r.Name, weight: r.Weight, kws: r.Keywords}
-			if cr.weight == 0 {
-				cr.weight = 1
-			} else if cr.weight < 0 {
-				bad(path+".weight", ErrBadWeight)
-			}
-			if len(r.Keywords) == 0 && len(r.Regex) == 0 {
-				bad(path, ErrEmptyRule)
-			}
-			if len(r.Fields) == 0 {
-				cr.fields = defaultFields
-			}
-			for fi, f := range r.Fields {
-				ok := false
-				for k, n := range fieldNames {
-					if strings.EqualFold(strings.TrimSpace(f), n) {
-						cr.fields |= 1 << k
-						ok = true
-					}
-				}
-				if !ok {
-					bad(fmt.Sprintf("%s.fields[%d]", path, fi), fmt.Errorf("%w %q (want one of %s)", ErrUnknownField, f, strings.Join(fieldNames[:], ", ")))
-				}
-			}
-			for xi, x := range r.Regex {
-				re, err := regexp.Compile(x)
-				if err != nil {
-					bad(fmt.Sprintf("%s.regex[%d]", path, xi), fmt.Errorf("%w: %v", ErrBadRegex, err))
-					continue
-				}
-				cr.regexes = append(cr.regexes, re)
-			}
-			ruleIdx := int32(len(rs.rules))
-			for ki, k := range r.Keywords {
-				fk := strings.TrimSpace(string(fold(nil, k)))
-				if fk == "" {
-					bad(fmt.Sprintf("%s.keywords[%d]", path, ki), ErrEmptyKeyword)
-					continue
-				}
-				pi, ok := patIndex[fk]
-				if !ok {
-					pi = int32(len(patterns))
-					patIndex[fk] = pi
-					patterns = append(patterns, fk)
-					rs.refs = append(rs.refs, nil)
-				}
-				bs, be := latinEdges(fk)
-				rs.refs[pi] = append(rs.refs[pi], patternRef{rule: ruleIdx, kw: int32(ki), boundStart: bs, boundEnd: be})
-			}
-			rs.rules = append(rs.rules, cr)
+			c.rule(si, ri, fmt.Sprintf("sections[%d].rules[%d]", si, ri), r)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	for ri, r := range opts.Exclude {
+		c.rule(-1, ri, fmt.Sprintf("curator.exclude[%d]", ri), r)
 	}
-	rs.m = newMatcher(patterns)
+	c.sources(opts.Sources)
+	if len(c.errs) > 0 {
+		return nil, errors.Join(c.errs...)
+	}
+	for ri := range rs.rules {
+		if rs.rules[ri].always {
+			rs.always = append(rs.always, int32(ri))
+		}
+	}
+	rs.m = newMatcher(c.patterns)
 	rs.pool.New = func() any { return new(scratch) }
-
-	h := sha256.New()
-	_ = json.NewEncoder(h).Encode(struct {
-		S []SectionSpec
-		O Options
-	}{sections, Options{Fallback: sections[rs.fallback].ID, Threshold: opts.Threshold}})
-	rs.version = hex.EncodeToString(h.Sum(nil)[:8])
+	rs.version = version(sections, rs.sections[rs.fallback].ID, opts)
 	return rs, nil
 }
 
-// Version identifies the rules: it changes whenever a rule, a section or an
-// option does, which is how stored items know they need re-classifying.
+// version hashes everything that affects decisions.
+func version(sections []SectionSpec, fallback string, opts Options) string {
+	var sources []SourceOptions
+	for _, s := range opts.Sources {
+		if s.Section != "" || len(s.Bias) > 0 {
+			sources = append(sources, s)
+		}
+	}
+	h := sha256.New()
+	_ = json.NewEncoder(h).Encode(struct {
+		Engine    string
+		Sections  []SectionSpec
+		Fallback  string
+		Threshold float64
+		Exclude   []RuleSpec      `json:",omitempty"`
+		Sources   []SourceOptions `json:",omitempty"`
+	}{engineVersion, sections, fallback, opts.Threshold, opts.Exclude, sources})
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// rule compiles a top-level rule of section si (-1: an exclude rule).
+func (c *compiler) rule(si, ri int, path string, r RuleSpec) {
+	rs := c.rs
+	cr := rule{section: si, index: ri, path: path, name: r.Name, weight: r.Weight}
+	switch {
+	case si < 0 && r.Weight != 0:
+		c.bad(path+".weight", ErrWeightNotAllowed)
+	case r.Weight == 0:
+		cr.weight = 1
+	case !(r.Weight > 0) || math.IsInf(r.Weight, 1):
+		c.bad(path+".weight", fmt.Errorf("%w, not %v", ErrBadWeight, r.Weight))
+	}
+	ruleIdx := int32(len(rs.rules))
+	rs.rules = append(rs.rules, rule{}) // reserve: nodes refer to it
+	root, always := c.node(ruleIdx, path, r, defaultFields, true)
+	cr.root, cr.always = root, always
+	cr.simple = len(r.Regex) == 0 && len(r.All) == 0 && len(r.Any) == 0 && len(r.None) == 0
+	if isEmpty(r) {
+		// Reported by node.
+	} else if canMatchWithoutTerms(r) {
+		c.bad(path, ErrNoPositive)
+	}
+	rs.rules[ruleIdx] = cr
+}
+
+func isEmpty(r RuleSpec) bool {
+	return len(r.Keywords) == 0 && len(r.Regex) == 0 && len(r.All) == 0 && len(r.Any) == 0 && len(r.None) == 0
+}
+
+// canMatchWithoutTerms reports whether a condition can hold although none of
+// its keywords or regexes matched (outside None, which only subtracts).
+func canMatchWithoutTerms(r RuleSpec) bool {
+	if len(r.Keywords) > 0 || len(r.Regex) > 0 {
+		return false
+	}
+	for _, a := range r.All {
+		if !canMatchWithoutTerms(a) {
+			return false
+		}
+	}
+	if len(r.Any) == 0 {
+		return true
+	}
+	for _, a := range r.Any {
+		if canMatchWithoutTerms(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// node compiles a condition; positive is false inside None. It reports
+// whether the condition holds a regex that counts towards the score, which
+// must then be run on every item.
+func (c *compiler) node(ruleIdx int32, path string, r RuleSpec, inherited uint16, positive bool) (int32, bool) {
+	rs := c.rs
+	ni := int32(len(rs.nodes))
+	rs.nodes = append(rs.nodes, node{})
+	var n node
+	if isEmpty(r) {
+		c.bad(path, ErrEmptyRule)
+	}
+	fields := inherited
+	if len(r.Fields) > 0 {
+		fields = 0
+	}
+	for fi, f := range r.Fields {
+		ok := false
+		for k, name := range fieldNames {
+			if strings.EqualFold(strings.TrimSpace(f), name) {
+				fields |= 1 << k
+				ok = true
+			}
+		}
+		if !ok {
+			c.bad(fmt.Sprintf("%s.fields[%d]", path, fi), fmt.Errorf("%w %q (want one of %s)", ErrUnknownField, f, strings.Join(fieldNames[:], ", ")))
+		}
+	}
+	rs.fields |= fields
+	for ki, k := range r.Keywords {
+		// A * at either end of a keyword lifts the word boundary there:
+		// "container*" matches "containers" and "containerized".
+		fk := strings.TrimSpace(string(fold(nil, k)))
+		prefix, suffix := strings.HasPrefix(fk, "*"), strings.HasSuffix(fk, "*")
+		fk = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(fk, "*"), "*"))
+		if fk == "" {
+			c.bad(fmt.Sprintf("%s.keywords[%d]", path, ki), ErrEmptyKeyword)
+			continue
+		}
+		bs, be := latinEdges(fk)
+		bs, be = bs && !prefix, be && !suffix
+		ti := int32(len(rs.terms))
+		rs.terms = append(rs.terms, term{rule: ruleIdx, fields: fields, text: k})
+		n.terms = append(n.terms, ti)
+		pi, ok := c.patIndex[fk]
+		if !ok {
+			pi = int32(len(c.patterns))
+			c.patIndex[fk] = pi
+			c.patterns = append(c.patterns, fk)
+			rs.refs = append(rs.refs, nil)
+		}
+		rs.refs[pi] = append(rs.refs[pi], patternRef{term: ti, boundStart: bs, boundEnd: be})
+	}
+	always := false
+	for xi, x := range r.Regex {
+		re, err := regexp.Compile(x)
+		if err != nil {
+			c.bad(fmt.Sprintf("%s.regex[%d]", path, xi), fmt.Errorf("%w: %v", ErrBadRegex, err))
+			continue
+		}
+		ti := int32(len(rs.terms))
+		rs.terms = append(rs.terms, term{rule: ruleIdx, fields: fields, text: x, re: re})
+		n.terms = append(n.terms, ti)
+		always = always || positive
+	}
+	sub := func(kind string, list []RuleSpec, pos bool) []int32 {
+		var out []int32
+		for i, s := range list {
+			p := fmt.Sprintf("%s.%s[%d]", path, kind, i)
+			if s.Weight != 0 {
+				c.bad(p+".weight", ErrWeightNotAllowed)
+			}
+			ci, a := c.node(ruleIdx, p, s, fields, pos)
+			always = always || a
+			out = append(out, ci)
+		}
+		return out
+	}
+	n.all = sub("all", r.All, positive)
+	n.any = sub("any", r.Any, positive)
+	n.none = sub("none", r.None, false)
+	rs.nodes[ni] = n
+	return ni, always
+}
+
+// sources compiles the per-source settings.
+func (c *compiler) sources(list []SourceOptions) {
+	rs := c.rs
+	for i, s := range list {
+		if s.Section == "" && len(s.Bias) == 0 {
+			continue
+		}
+		if _, dup := rs.sources[s.Name]; dup {
+			// The configuration reports duplicate names; the first wins.
+			continue
+		}
+		sr := &sourceRule{section: -1}
+		p := fmt.Sprintf("sources[%d]", i)
+		if s.Section != "" {
+			si, ok := rs.index[s.Section]
+			if !ok {
+				c.bad(p+".section", fmt.Errorf("%w %q", ErrUnknownTarget, s.Section))
+			}
+			sr.section = si
+			if !ok {
+				sr.section = -1
+			}
+		}
+		for id, b := range s.Bias {
+			bp := p + ".bias." + id
+			si, ok := rs.index[id]
+			if !ok {
+				c.bad(bp, fmt.Errorf("%w %q", ErrUnknownTarget, id))
+				continue
+			}
+			if math.IsNaN(b) || math.IsInf(b, 0) {
+				c.bad(bp, fmt.Errorf("%w, not %v", ErrBadBias, b))
+				continue
+			}
+			if sr.bias == nil {
+				sr.bias = make([]float64, len(rs.sections))
+			}
+			sr.bias[si] = b
+		}
+		if rs.sources == nil {
+			rs.sources = map[string]*sourceRule{}
+		}
+		rs.sources[s.Name] = sr
+	}
+}
+
+// Version identifies the rules: it changes whenever a rule, a section, an
+// option or the matching engine does, which is how stored items know they
+// need re-classifying.
 func (rs *Ruleset) Version() string { return rs.version }
 
 // Sections returns the sections in configured order.
 func (rs *Ruleset) Sections() []SectionSpec { return rs.sections }
-
-// Decision is the outcome of classifying one item.
-type Decision struct {
-	Section string
-	Score   float64
-}
-
-// Explanation says why an item went where it did.
-type Explanation struct {
-	Section   string         `json:"section"`
-	Score     float64        `json:"score"`
-	Fallback  bool           `json:"fallback,omitempty"`
-	Threshold float64        `json:"threshold"`
-	Version   string         `json:"rules_version"`
-	Scores    []SectionScore `json:"scores"`
-	Fired     []Firing       `json:"fired"`
-}
-
-// SectionScore is one section's total.
-type SectionScore struct {
-	Section string  `json:"section"`
-	Score   float64 `json:"score"`
-}
-
-// Firing is a rule that matched.
-type Firing struct {
-	Section string  `json:"section"`
-	Rule    int     `json:"rule"`
-	Name    string  `json:"name,omitempty"`
-	Weight  float64 `json:"weight"`
-	Score   float64 `json:"score"`
-	Matches []Match `json:"matches"`
-}
-
-// Match is one term found in one field.
-type Match struct {
-	Field string `json:"field"`
-	Term  string `json:"term"`
-	Text  string `json:"text"`
-}
-
-// hit records that keyword kw (or regex -1-i) of a rule matched in a field.
-type hit struct {
-	rule  int32
-	kw    int32
-	field Field
-	start int32
-	end   int32
-}
-
-type scratch struct {
-	buf    [numFields][]byte
-	hits   []hit
-	raw    []uint64
-	scores []float64
-}
-
-// Classify returns the section for it.
-func (rs *Ruleset) Classify(it *feeds.Item) Decision {
-	sc := rs.pool.Get().(*scratch)
-	d, _ := rs.evaluate(it, sc, false)
-	rs.pool.Put(sc)
-	return d
-}
-
-// Explain classifies it and says why.
-func (rs *Ruleset) Explain(it *feeds.Item) Explanation {
-	sc := rs.pool.Get().(*scratch)
-	_, ex := rs.evaluate(it, sc, true)
-	rs.pool.Put(sc)
-	return *ex
-}
-
-func (rs *Ruleset) evaluate(it *feeds.Item, sc *scratch, explain bool) (Decision, *Explanation) {
-	sc.hits = sc.hits[:0]
-	rs.foldFields(it, sc)
-	for f := Field(0); f < numFields; f++ {
-		text := sc.buf[f]
-		if len(text) == 0 {
-			continue
-		}
-		sc.raw = rs.m.scan(sc.raw[:0], text)
-		for _, r := range sc.raw {
-			p, end := int32(r>>32), int(uint32(r))
-			start := end - len(rs.m.patterns[p])
-			for _, ref := range rs.refs[p] {
-				if rs.rules[ref.rule].fields&(1<<f) == 0 {
-					continue
-				}
-				if ref.boundStart && start > 0 && isWordByte(text[start-1]) {
-					continue
-				}
-				if ref.boundEnd && end < len(text) && isWordByte(text[end]) {
-					continue
-				}
-				sc.hits = append(sc.hits, hit{rule: ref.rule, kw: ref.kw, field: f, start: int32(start), end: int32(end)})
-			}
-		}
-	}
-	for ri := range rs.rules {
-		r := &rs.rules[ri]
-		for xi, re := range r.regexes {
-			for f := Field(0); f < numFields; f++ {
-				if r.fields&(1<<f) == 0 || len(sc.buf[f]) == 0 {
-					continue
-				}
-				if loc := re.FindIndex(sc.buf[f]); loc != nil {
-					sc.hits = append(sc.hits, hit{rule: int32(ri), kw: int32(-1 - xi), field: f, start: int32(loc[0]), end: int32(loc[1])})
-				}
-			}
-		}
-	}
-
-	// Score: each distinct term of a rule counts once, at its best field.
-	if cap(sc.scores) < len(rs.sections) {
-		sc.scores = make([]float64, len(rs.sections))
-	}
-	scores := sc.scores[:len(rs.sections)]
-	clear(scores)
-	var ex *Explanation
-	if explain {
-		ex = &Explanation{Threshold: rs.thresh, Version: rs.version, Fired: []Firing{}}
-	}
-	sortHits(sc.hits)
-	for i := 0; i < len(sc.hits); {
-		j := i
-		ruleID := sc.hits[i].rule
-		var ruleScore float64
-		var firing *Firing
-		r := &rs.rules[ruleID]
-		if explain {
-			ex.Fired = append(ex.Fired, Firing{Section: rs.sections[r.section].ID, Rule: r.index, Name: r.name, Weight: r.weight})
-			firing = &ex.Fired[len(ex.Fired)-1]
-		}
-		for j < len(sc.hits) && sc.hits[j].rule == ruleID {
-			k := j
-			boost := 1.0
-			for k < len(sc.hits) && sc.hits[k].rule == ruleID && sc.hits[k].kw == sc.hits[j].kw {
-				if sc.hits[k].field == FieldTitle {
-					boost = titleBoost
-				}
-				if explain {
-					h := sc.hits[k]
-					firing.Matches = append(firing.Matches, Match{Field: h.field.String(), Term: rs.termOf(r, h.kw), Text: string(sc.buf[h.field][h.start:h.end])})
-				}
-				k++
-			}
-			ruleScore += r.weight * boost
-			j = k
-		}
-		scores[r.section] += ruleScore
-		if explain {
-			firing.Score = ruleScore
-		}
-		i = j
-	}
-	best := -1
-	for si, s := range scores {
-		if s > 0 && (best < 0 || s > scores[best]) {
-			best = si
-		}
-	}
-	fallback := best < 0 || scores[best] < rs.thresh
-	if fallback {
-		best = rs.fallback
-	}
-	d := Decision{Section: rs.sections[best].ID, Score: scores[best]}
-	if explain {
-		ex.Section, ex.Score, ex.Fallback = d.Section, d.Score, fallback
-		for si, s := range scores {
-			ex.Scores = append(ex.Scores, SectionScore{Section: rs.sections[si].ID, Score: s})
-		}
-	}
-	return d, ex
-}
-
-func (rs *Ruleset) termOf(r *rule, kw int32) string {
-	if kw < 0 {
-		return r.regexes[-1-kw].String()
-	}
-	return r.kws[kw]
-}
-
-// sortHits orders hits by rule, keyword, field: an insertion sort, since an
-// item yields a handful of hits and this must not allocate.
-func sortHits(h []hit) {
-	less := func(a, b hit) bool {
-		if a.rule != b.rule {
-			return a.rule < b.rule
-		}
-		if a.kw != b.kw {
-			return a.kw < b.kw
-		}
-		if a.field != b.field {
-			return a.field < b.field
-		}
-		return a.start < b.start
-	}
-	for i := 1; i < len(h); i++ {
-		for j := i; j > 0 && less(h[j], h[j-1]); j-- {
-			h[j], h[j-1] = h[j-1], h[j]
-		}
-	}
-}
-
-// maxFieldBytes bounds how much of a long field is matched: the opening of an
-// article says what it is about, and the cost of classifying must not grow
-// with the length of full-text feeds.
-const maxFieldBytes = 8 << 10
-
-func (rs *Ruleset) foldFields(it *feeds.Item, sc *scratch) {
-	for f := range sc.buf {
-		sc.buf[f] = sc.buf[f][:0]
-	}
-	sc.buf[FieldTitle] = fold(sc.buf[FieldTitle], it.Title)
-	sc.buf[FieldSummary] = foldHTML(sc.buf[FieldSummary], it.Summary, maxFieldBytes)
-	sc.buf[FieldContent] = foldHTML(sc.buf[FieldContent], it.Content, maxFieldBytes)
-	for i, c := range it.Categories {
-		if i > 0 {
-			sc.buf[FieldCategories] = append(sc.buf[FieldCategories], " | "...)
-		}
-		sc.buf[FieldCategories] = fold(sc.buf[FieldCategories], c)
-	}
-	sc.buf[FieldAuthor] = fold(sc.buf[FieldAuthor], it.Author)
-	sc.buf[FieldHost] = fold(sc.buf[FieldHost], hostOf(it.Link))
-	sc.buf[FieldSource] = fold(sc.buf[FieldSource], it.SourceName)
-	for i, t := range it.SourceTags {
-		if i > 0 {
-			sc.buf[FieldTags] = append(sc.buf[FieldTags], " | "...)
-		}
-		sc.buf[FieldTags] = fold(sc.buf[FieldTags], t)
-	}
-}
-
-// foldHTML folds the text of an HTML fragment, dropping tags and decoding the
-// few entities that matter for matching, up to limit bytes of input.
-func foldHTML(dst []byte, s string, limit int) []byte {
-	if len(s) > limit {
-		s = s[:limit]
-	}
-	for len(s) > 0 {
-		i := strings.IndexAny(s, "<&")
-		if i < 0 {
-			return fold(dst, s)
-		}
-		dst = fold(dst, s[:i])
-		s = s[i:]
-		if s[0] == '<' {
-			end := strings.IndexByte(s, '>')
-			if end < 0 {
-				return dst
-			}
-			dst = append(dst, ' ')
-			s = s[end+1:]
-			continue
-		}
-		if j := strings.IndexByte(s[:min(len(s), 10)], ';'); j > 0 {
-			if r, ok := entities[s[1:j]]; ok {
-				dst = append(dst, r...)
-				s = s[j+1:]
-				continue
-			}
-		}
-		dst = append(dst, '&')
-		s = s[1:]
-	}
-	return dst
-}
-
-// hostOf returns the host of an absolute URL without allocating.
-func hostOf(link string) string {
-	i := strings.Index(link, "://")
-	if i < 0 {
-		return ""
-	}
-	h := link[i+3:]
-	if j := strings.IndexAny(h, "/?#"); j >= 0 {
-		h = h[:j]
-	}
-	if j := strings.LastIndexByte(h, '@'); j >= 0 {
-		h = h[j+1:]
-	}
-	if j := strings.LastIndexByte(h, ':'); j >= 0 && !strings.Contains(h[j:], "]") {
-		h = h[:j]
-	}
-	return h
-}
-
-var entities = map[string]string{"amp": "&", "lt": "<", "gt": ">", "quot": `"`, "apos": "'", "nbsp": " ", "#39": "'"}

@@ -211,6 +211,17 @@ func TestVersionChangesWithRules(t *testing.T) {
 	if d.Version() == a.Version() {
 		t.Error("changed threshold, same version")
 	}
+	e := mustCompile(t, digestSections, curator.Options{Fallback: "misc", Exclude: []curator.RuleSpec{{Keywords: []string{"广告"}}}})
+	if e.Version() == a.Version() {
+		t.Error("exclude rules, same version")
+	}
+	nested := append([]curator.SectionSpec(nil), digestSections...)
+	nested[2] = curator.SectionSpec{ID: "industry", Title: "业内动态", Rules: []curator.RuleSpec{{Keywords: []string{"收购"}, None: []curator.RuleSpec{{Keywords: []string{"传闻"}}}}}}
+	g := mustCompile(t, nested, curator.Options{Fallback: "misc"})
+	nested[2].Rules[0].None[0].Keywords[0] = "谣言"
+	if h := mustCompile(t, nested, curator.Options{Fallback: "misc"}); h.Version() == g.Version() {
+		t.Error("changed nested condition, same version")
+	}
 }
 
 func TestCompileErrors(t *testing.T) {
@@ -240,80 +251,163 @@ func explainJSON(rs *curator.Ruleset, title, summary string) string {
 }
 
 // ExampleRuleset_Classify shows the rule syntax: keywords (case-insensitive,
-// whole words for Latin, substrings for Chinese), regexes, fields and weights.
+// whole words for Latin unless starred, substrings for Chinese, traditional
+// matching simplified), regexes, fields, weights, all/any/none conditions,
+// exclude rules and per-source settings. In YAML the paas section reads:
+//
+//	rules:
+//	  - name: kubernetes in production
+//	    weight: 2
+//	    all:
+//	      - keywords: [kubernetes, k8s]
+//	      - keywords: [生产, production]
+//	    none:
+//	      - keywords: [招聘, hiring]
 func ExampleRuleset_Classify() {
 	rs, err := curator.Compile([]curator.SectionSpec{
 		{ID: "containers", Title: "云计算及容器技术", Rules: []curator.RuleSpec{
-			{Name: "engines", Keywords: []string{"docker", "容器"}, Weight: 2},
+			{Name: "engines", Keywords: []string{"docker", "容器", "container*"}, Weight: 2},
 			{Name: "versions", Regex: []string{`\bcontainerd v?\d`}},
+		}},
+		{ID: "paas", Title: "PaaS技术落地实践", Rules: []curator.RuleSpec{
+			{Name: "kubernetes in production", Weight: 2,
+				All: []curator.RuleSpec{
+					{Keywords: []string{"kubernetes", "k8s"}},
+					{Keywords: []string{"生产", "production"}},
+				},
+				None: []curator.RuleSpec{{Keywords: []string{"招聘", "hiring"}}},
+			},
 		}},
 		{ID: "industry", Title: "业内动态", Rules: []curator.RuleSpec{
 			{Keywords: []string{"收购", "acquires"}, Weight: 2, Fields: []string{"title"}},
 		}},
 		{ID: "misc", Title: "大杂烩"},
-	}, curator.Options{Fallback: "misc", Threshold: 1})
+	}, curator.Options{
+		Fallback:  "misc",
+		Threshold: 1,
+		Exclude:   []curator.RuleSpec{{Name: "ads", Keywords: []string{"广告", "sponsored"}, Fields: []string{"title"}}},
+		Sources:   []curator.SourceOptions{{Name: "Kubernetes Blog", Section: "paas"}},
+	})
 	if err != nil {
 		panic(err)
 	}
-	for _, title := range []string{"深入理解 Docker 容器网络", "Oracle acquires a database startup", "containerd 2.0 is out", "A new JavaScript framework"} {
-		d := rs.Classify(&feeds.Item{Title: title})
-		fmt.Printf("%s %.0f: %s\n", d.Section, d.Score, title)
+	for _, it := range []feeds.Item{
+		{Title: "深入理解 Docker 容器網絡"},
+		{Title: "Running Kubernetes in production"},
+		{Title: "Kubernetes hiring in production"},
+		{Title: "Oracle acquires a database startup"},
+		{Title: "containerd 2.0 is out"},
+		{Title: "Spotlight on SIG Docs", SourceName: "Kubernetes Blog"},
+		{Title: "Sponsored: containerized apps"},
+		{Title: "A new JavaScript framework"},
+	} {
+		d := rs.Classify(&it)
+		fmt.Printf("%s %.0f excluded=%v: %s\n", d.Section, d.Score, d.Excluded, it.Title)
 	}
 	// Output:
-	// containers 8: 深入理解 Docker 容器网络
-	// industry 4: Oracle acquires a database startup
-	// containers 2: containerd 2.0 is out
-	// misc 0: A new JavaScript framework
+	// containers 8 excluded=false: 深入理解 Docker 容器網絡
+	// paas 8 excluded=false: Running Kubernetes in production
+	// misc 0 excluded=false: Kubernetes hiring in production
+	// industry 4 excluded=false: Oracle acquires a database startup
+	// containers 6 excluded=false: containerd 2.0 is out
+	// paas 0 excluded=false: Spotlight on SIG Docs
+	// containers 4 excluded=true: Sponsored: containerized apps
+	// misc 0 excluded=false: A new JavaScript framework
 }
 
+// FuzzCompile builds rules of fuzzed terms, fields and shapes (nested all,
+// any and none): compiling never panics and either fails with RuleErrors
+// only or yields a ruleset that classifies deterministically.
 func FuzzCompile(f *testing.F) {
-	f.Add("docker", `\bk8s\b`, "title")
-	f.Add("容器", "(", "summary")
-	f.Add("", "", "")
-	f.Fuzz(func(t *testing.T, kw, re, field string) {
-		r := curator.RuleSpec{Keywords: []string{kw}, Fields: []string{field}}
+	f.Add("docker", `\bk8s\b`, "title", "容器", uint8(0), 1.0)
+	f.Add("容器", "(", "summary", "招聘", uint8(7), 2.0)
+	f.Add("", "", "", "", uint8(255), -1.0)
+	f.Add("container*", "[a-", "host", "*", uint8(0x5a), 0.0)
+	f.Fuzz(func(t *testing.T, kw, re, field, other string, shape uint8, weight float64) {
+		leaf := curator.RuleSpec{Keywords: []string{kw}, Fields: []string{field}}
 		if re != "" {
-			r.Regex = []string{re}
+			leaf.Regex = []string{re}
 		}
-		rs, err := curator.Compile([]curator.SectionSpec{{ID: "a", Rules: []curator.RuleSpec{r}}, {ID: "b"}}, curator.Options{})
+		r := leaf
+		for i := 0; i < 4; i++ { // two bits of shape per level
+			o := curator.RuleSpec{Keywords: []string{other}}
+			switch (shape >> (2 * i)) & 3 {
+			case 1:
+				r = curator.RuleSpec{All: []curator.RuleSpec{r, o}}
+			case 2:
+				r = curator.RuleSpec{Any: []curator.RuleSpec{o, r}}
+			case 3:
+				r = curator.RuleSpec{Keywords: []string{other}, None: []curator.RuleSpec{r}}
+			}
+		}
+		r.Weight = weight
+		rs, err := curator.Compile([]curator.SectionSpec{{ID: "a", Rules: []curator.RuleSpec{r}}, {ID: "b"}},
+			curator.Options{Exclude: []curator.RuleSpec{leaf}, Sources: []curator.SourceOptions{{Name: other, Section: "a", Bias: map[string]float64{"a": weight}}}})
 		if err != nil {
-			var re *curator.RuleError
-			if !errors.As(err, &re) {
-				t.Fatalf("error is not a RuleError: %v", err)
+			for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+				var re *curator.RuleError
+				if !errors.As(e, &re) || re.Path == "" {
+					t.Fatalf("error is not a RuleError with a path: %v", e)
+				}
 			}
 			return
 		}
-		it := feeds.Item{Title: kw, Summary: re}
+		it := feeds.Item{Title: kw + " " + other, Summary: re, SourceName: other}
 		d1, d2 := rs.Classify(&it), rs.Classify(&it)
 		if d1 != d2 {
 			t.Fatalf("not deterministic: %+v %+v", d1, d2)
 		}
+		if ex := rs.Explain(&it); ex.Section != d1.Section || ex.Excluded != d1.Excluded {
+			t.Fatalf("classify %+v and explain %+v disagree", d1, ex)
+		}
 	})
 }
 
+// FuzzClassify runs fuzzed items through a ruleset that uses every feature:
+// no panic, Classify and Explain agree, and the explanation adds up.
 func FuzzClassify(f *testing.F) {
-	rs := mustCompile(f, digestSections, curator.Options{Fallback: "misc", Threshold: 1})
-	f.Add("浅谈Docker安全", "<p>容器 &amp; 镜像</p>", "https://a.example/x")
-	f.Add("ＤＯＣＫＥＲ", "<unclosed", "::")
-	f.Add("\xff\xfe", "&#", "")
-	f.Fuzz(func(t *testing.T, title, summary, link string) {
-		it := feeds.Item{Title: title, Summary: summary, Content: summary, Link: link, Categories: []string{title}}
+	secs := append([]curator.SectionSpec(nil), digestSections...)
+	secs[1].Rules = append(secs[1].Rules[:2:2], curator.RuleSpec{Weight: 1.5,
+		All:  []curator.RuleSpec{{Keywords: []string{"kubernetes", "k8s"}}, {Keywords: []string{"生产", "production"}, Regex: []string{`\d+ ?节点`}}},
+		None: []curator.RuleSpec{{Keywords: []string{"招聘"}, Fields: []string{"title"}}},
+	})
+	rs := mustCompile(f, secs, curator.Options{Fallback: "misc", Threshold: 2,
+		Exclude: []curator.RuleSpec{{Keywords: []string{"广告", "sponsored"}, Any: []curator.RuleSpec{{Regex: []string{`^`}}}}},
+		Sources: []curator.SourceOptions{{Name: "k", Section: "paas", Bias: map[string]float64{"industry": 1.5, "containers": -0.5}}},
+	})
+	f.Add("浅谈Docker安全", "<p>容器 &amp; 镜像</p>", "https://a.example/x", "")
+	f.Add("ＤＯＣＫＥＲ", "<unclosed", "::", "k")
+	f.Add("\xff\xfe", "&#", "", "k")
+	f.Add("K8S 生產環境 招聘", "5000 节点 sponsored", "http://u@h:1/", "k")
+	f.Fuzz(func(t *testing.T, title, summary, link, source string) {
+		it := feeds.Item{Title: title, Summary: summary, Content: summary, Link: link, Categories: []string{title}, SourceName: source}
 		d := rs.Classify(&it)
 		ex := rs.Explain(&it)
-		if d.Section != ex.Section || d.Score != ex.Score {
+		if d.Section != ex.Section || d.Score != ex.Score || d.Excluded != ex.Excluded {
 			t.Fatalf("classify %+v and explain %+v disagree", d, ex)
 		}
 		if d.Section == "" {
 			t.Fatal("no section")
 		}
-		var sum float64
-		for _, f := range ex.Fired {
-			if f.Section == d.Section {
-				sum += f.Score
-			}
+		if ex.Excluded != (len(ex.Exclusions) > 0) {
+			t.Fatalf("excluded %v with exclusions %+v", ex.Excluded, ex.Exclusions)
 		}
-		if !ex.Fallback && sum != d.Score {
-			t.Fatalf("fired rules sum %v, score %v", sum, d.Score)
+		for _, s := range ex.Scores {
+			var sum float64
+			for _, f := range ex.Fired {
+				if f.Section == s.Section {
+					sum += f.Score
+					if len(f.Matches) == 0 {
+						t.Fatalf("rule %s fired without matches", f.Path)
+					}
+				}
+			}
+			if sum+s.Bias != s.Score && !(sum == 0 && s.Score == 0) {
+				t.Fatalf("%s: fired rules sum %v + bias %v, score %v", s.Section, sum, s.Bias, s.Score)
+			}
+			if s.Section == d.Section && s.Score != d.Score {
+				t.Fatalf("decision score %v, section score %v", d.Score, s.Score)
+			}
 		}
 	})
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -86,6 +88,51 @@ func TestAdminCommands(t *testing.T) {
 	out, _, _ = run(t, "items", "--config", cfgPath, "--json", "--limit", "1000")
 	if strings.Contains(out, `"id": `+strconv.FormatInt(hidden, 10)+",") {
 		t.Errorf("hidden item still published")
+	}
+
+	// explain: a stored item, as text and JSON, with the editor's move shown.
+	out, errOut, code = run(t, "explain", "--config", cfgPath, strconv.FormatInt(moved, 10))
+	if code != 0 || !strings.Contains(out, "editor: section industry") || !strings.Contains(out, "paas") {
+		t.Errorf("explain %d: exit %d\n%s%s", moved, code, out, errOut)
+	}
+	out, _, code = run(t, "explain", "--config", cfgPath, "--json", strconv.FormatInt(items[2].ID, 10))
+	var ex explained
+	if err := json.Unmarshal([]byte(out), &ex); err != nil || code != 0 || ex.Explanation.Section != "paas" || len(ex.Explanation.Fired) == 0 {
+		t.Errorf("explain --json: %v\n%s", err, out)
+	}
+	out, _, code = run(t, "explain", "--config", cfgPath, "--title", "Docker 容器镜像安全扫描", "--summary", "关于镜像漏洞")
+	if code != 0 || !strings.Contains(out, "containers") {
+		t.Errorf("explain --title: %d\n%s", code, out)
+	}
+	if _, errOut, code := run(t, "explain", "--config", cfgPath, "99999"); code == 0 || !strings.Contains(errOut, "not found") {
+		t.Errorf("explain of a missing item: %d %s", code, errOut)
+	}
+
+	// rules test: the same rules move nothing; rules that send Kubernetes to
+	// industry move paas items there, and nothing is written.
+	out, _, code = run(t, "rules", "test", "--config", cfgPath)
+	if code != 0 || !strings.Contains(out, " 0 would change") {
+		t.Errorf("rules test with the same rules:\n%s", out)
+	}
+	raw, _ := os.ReadFile(cfgPath)
+	changed := strings.Replace(string(raw), "  - id: industry\n    title: 业内动态\n    rules:\n", "  - id: industry\n    title: 业内动态\n    rules:\n      - keywords: [kubernetes]\n        weight: 50\n", 1)
+	newCfg := filepath.Join(t.TempDir(), "new.yaml")
+	os.WriteFile(newCfg, []byte(changed), 0o644)
+	out, errOut, code = run(t, "rules", "test", "--config", newCfg)
+	if code != 0 || !strings.Contains(out, "paas -> industry") {
+		t.Errorf("rules test with new rules: %d\n%s%s", code, out, errOut)
+	}
+	out, _, _ = run(t, "items", "--config", cfgPath, "--section", "paas", "--json", "--limit", "1000")
+	var after []itemRow
+	json.Unmarshal([]byte(out), &after)
+	if len(after) != len(items)-2 { // moved and hidden left paas
+		t.Errorf("rules test wrote: paas has %d items, want %d", len(after), len(items)-2)
+	}
+
+	// rules eval against the labelled set.
+	out, errOut, code = run(t, "rules", "eval", "--config", cfgPath, filepath.Join("..", "..", "curator", "testdata", "labelled", "tune.yaml"))
+	if code != 0 || !strings.Contains(strings.ToLower(out), "accuracy") {
+		t.Errorf("rules eval: %d\n%s%s", code, out, errOut)
 	}
 
 	out, _, code = run(t, "stats", "--config", cfgPath, "--json")

@@ -83,6 +83,9 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	dbPath := databasePath(cfg.Database)
+	if err := checkDatabaseFolder(cfg); err != nil {
+		return err
+	}
 	m.DB, err = sqlite.Open(ctx, dbPath)
 	if err != nil {
 		return fmt.Errorf("open database %s: %w", dbPath, err)
@@ -197,6 +200,20 @@ func databasePath(p string) string {
 		return filepath.Join(strings.Split(dir, ":")[0], p)
 	}
 	return p
+}
+
+// checkDatabaseFolder reports, at the configuration's line, a database
+// whose folder does not exist or is not a folder.
+func checkDatabaseFolder(cfg *config.Config) error {
+	dir := filepath.Dir(databasePath(cfg.Database))
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return cfg.Problem("database", fmt.Errorf("folder %s: %w", dir, err))
+	case !fi.IsDir():
+		return cfg.Problem("database", fmt.Errorf("%s is not a folder", dir))
+	}
+	return nil
 }
 
 func sourcesOf(cfg *config.Config) []feeds.Source {

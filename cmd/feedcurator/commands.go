@@ -94,6 +94,10 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkDatabaseFolder(cfg); err != nil {
+		fmt.Fprintln(stderr, err)
+		return errReported
+	}
 	rules := 0
 	for _, s := range cfg.Sections {
 		rules += len(s.Rules)

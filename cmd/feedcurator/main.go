@@ -52,6 +52,10 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdItem(ctx, args[1:], stdout, stderr)
 	case "stats":
 		err = cmdStats(ctx, args[1:], stdout, stderr)
+	case "explain":
+		err = cmdExplain(ctx, args[1:], stdout, stderr)
+	case "rules":
+		err = cmdRules(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -82,6 +86,12 @@ commands:
   demo                     serve bundled sample feeds on loopback and run the
                            daemon against them (no internet needed)
   reload   --config FILE   ask the running daemon to re-read its configuration
+
+rules:
+  explain  --config FILE ITEM-ID | --title T [--summary S] [--source NAME]
+                           every rule that fired, its weight and matched text, the scores, the decision
+  rules test --config NEW.yaml          which stored items new rules would move (nothing written)
+  rules eval --config FILE LABELLED.yaml accuracy, confusion matrix, precision/recall per section
 
 admin (work on the database, also while the daemon runs; --json for scripts):
   sources  --config FILE   status of every source: last fetch, next check, errors, items

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -277,6 +278,20 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if resp, b := get(t, base+"/healthz"); resp.StatusCode != 200 || !bytes.Contains(b, []byte(`"ok"`)) {
 		t.Errorf("healthz %d %s", resp.StatusCode, b)
+	}
+
+	// The stored item's explanation, as JSON.
+	items0, _ := m.DB.RecentItems(ctx, "", 1)
+	resp, b := get(t, fmt.Sprintf("%s/items/%d/explain", base, items0[0].ID))
+	var ex explained
+	if resp.StatusCode != 200 || json.Unmarshal(b, &ex) != nil || ex.Explanation.Section != items0[0].Section || ex.Title != items0[0].Title {
+		t.Errorf("explain endpoint: %d %s", resp.StatusCode, b)
+	}
+	if resp, _ := get(t, base+"/items/99999/explain"); resp.StatusCode != 404 {
+		t.Errorf("explain of a missing item: %d", resp.StatusCode)
+	}
+	if resp, _ := get(t, base+"/items/x/explain"); resp.StatusCode != 400 {
+		t.Errorf("explain of a bad id: %d", resp.StatusCode)
 	}
 
 	// Admin endpoints want the token.

@@ -285,6 +285,21 @@ func TestValidateCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(filepath.Dir(bad), "x.db")); err == nil {
 		t.Error("validate wrote a database")
 	}
+
+	// A database folder that does not exist is named with its line.
+	noDir := filepath.Join(t.TempDir(), "nodir.yaml")
+	example, _ := os.ReadFile(filepath.Join("..", "..", "config.example.yaml"))
+	os.WriteFile(noDir, bytes.Replace(example, []byte("database: feedcurator.db"), []byte("database: /nonexistent/folder/x.db"), 1), 0o644)
+	errOut.Reset()
+	if code := Execute(context.Background(), []string{"validate", "--config", noDir}, &out, &errOut); code != exitUsage ||
+		!strings.Contains(errOut.String(), "nodir.yaml:") || !strings.Contains(errOut.String(), "/nonexistent/folder") {
+		t.Errorf("missing database folder: exit %d, %s", code, errOut.String())
+	}
+	// An unreadable file is named.
+	errOut.Reset()
+	if code := Execute(context.Background(), []string{"validate", "--config", filepath.Join(t.TempDir(), "missing.yaml")}, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), "missing.yaml") {
+		t.Errorf("missing file: exit %d, %s", code, errOut.String())
+	}
 }
 
 func TestFetchCommand(t *testing.T) {

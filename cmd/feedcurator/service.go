@@ -27,6 +27,7 @@ func (m *Main) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", m.Publisher.Handler())
 	mux.HandleFunc("GET /healthz", m.serveHealth)
+	mux.HandleFunc("GET /items/{id}/explain", m.serveExplain)
 	mux.Handle("GET /metrics", m.metrics.handler())
 	mux.Handle("POST /admin/reload", m.adminOnly(http.HandlerFunc(m.serveReload)))
 	return m.metrics.instrument(mux)

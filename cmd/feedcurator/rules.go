@@ -1,0 +1,290 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/feedcurator/feedcurator/curator"
+	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/internal/logkey"
+	"github.com/feedcurator/feedcurator/sqlite"
+)
+
+// explained is what explain prints and /items/{id}/explain serves.
+type explained struct {
+	Item        int64                `json:"item,omitempty"`
+	Title       string               `json:"title"`
+	Source      string               `json:"source,omitempty"`
+	Published   string               `json:"published_section,omitempty"` // the section the store holds now
+	Curation    *sqlite.Curation     `json:"curation,omitempty"`
+	Explanation curator.Explanation  `json:"explanation"`
+	Stored      *curator.Explanation `json:"stored_explanation,omitempty"`
+}
+
+// cmdExplain prints why an item goes where it goes: every rule that fired,
+// its weight and matched text, the scores and the decision.
+func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var af adminFlags
+	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
+	af.register(fs)
+	title := fs.String("title", "", "explain an item with this `title` instead of a stored one")
+	summary := fs.String("summary", "", "its `summary`")
+	source := fs.String("source", "", "its source `name` (for per-source rules)")
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return errReported
+	}
+	cfg, err := loadConfig(af.config, stderr)
+	if err != nil {
+		return err
+	}
+	rs, err := cfg.Ruleset()
+	if err != nil {
+		return err
+	}
+	var out explained
+	switch {
+	case fs.NArg() == 0 && (*title != "" || *summary != ""):
+		it := feeds.Item{Title: *title, Summary: *summary, SourceName: *source}
+		for _, s := range cfg.Sources {
+			if s.Name == *source {
+				it.SourceTags = s.Tags
+			}
+		}
+		out = explained{Title: *title, Source: *source, Explanation: rs.Explain(&it)}
+	case fs.NArg() == 1:
+		id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+		if err != nil {
+			return fmt.Errorf("item id %q is not a number", fs.Arg(0))
+		}
+		db, err := openStore(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		out, err = explainStored(ctx, db, rs, id)
+		if err != nil {
+			return err
+		}
+	default:
+		return errors.New("usage: feedcurator explain --config FILE ITEM-ID | --title T [--summary S] [--source NAME]")
+	}
+	if af.json {
+		return writeJSON(stdout, out)
+	}
+	if out.Item != 0 {
+		fmt.Fprintf(stdout, "item %d: %s\nsource: %s\nsection now: %s\n", out.Item, out.Title, out.Source, orDash(out.Published, "(not classified yet)"))
+		if c := out.Curation; c != nil && (*c != sqlite.Curation{}) {
+			fmt.Fprintf(stdout, "editor: section %s, hidden %v, pinned %v (overrides the rules)\n", orDash(c.Section, "by rules"), c.Hidden, c.Pinned)
+		}
+		fmt.Fprintln(stdout)
+	}
+	return out.Explanation.WriteText(stdout)
+}
+
+// explainStored explains stored item id under rs, with the decision the
+// store holds and the editor's curation.
+func explainStored(ctx context.Context, db *sqlite.DB, rs *curator.Ruleset, id int64) (explained, error) {
+	it, err := db.Item(ctx, id)
+	if err != nil {
+		return explained{}, err
+	}
+	c, err := db.ItemCuration(ctx, id)
+	if err != nil {
+		return explained{}, err
+	}
+	out := explained{Item: id, Title: it.Title, Source: it.SourceName, Published: it.Section, Curation: &c, Explanation: rs.Explain(&it)}
+	if raw, err := db.ItemExplain(ctx, id); err == nil && raw != "" {
+		var st curator.Explanation
+		if json.Unmarshal([]byte(raw), &st) == nil && st.Version != out.Explanation.Version {
+			out.Stored = &st
+		}
+	}
+	return out, nil
+}
+
+// serveExplain answers GET /items/{id}/explain with the JSON explanation.
+func (m *Main) serveExplain(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		http.Error(w, "item id must be a number", http.StatusBadRequest)
+		return
+	}
+	out, err := explainStored(r.Context(), m.DB, m.Curator.Ruleset(), id)
+	if errors.Is(err, feeds.ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	} else if err != nil {
+		m.Logger.Error().Err(err).Int64(logkey.ItemID, id).Msg("explain failed")
+		http.Error(w, "explanation unavailable", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache")
+	_ = writeJSON(w, out)
+}
+
+// cmdRules dispatches "rules test" and "rules eval".
+func cmdRules(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: feedcurator rules test --config NEW.yaml | rules eval --config FILE LABELLED.yaml")
+	}
+	switch args[0] {
+	case "test":
+		return cmdRulesTest(ctx, args[1:], stdout, stderr)
+	case "eval":
+		return cmdRulesEval(args[1:], stdout, stderr)
+	}
+	return fmt.Errorf("unknown rules command %q (want test or eval)", args[0])
+}
+
+// cmdRulesEval measures the rules against a labelled file.
+func cmdRulesEval(args []string, stdout, stderr io.Writer) error {
+	var af adminFlags
+	fs := flag.NewFlagSet("rules eval", flag.ContinueOnError)
+	af.register(fs)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return errReported
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: feedcurator rules eval --config FILE LABELLED.yaml")
+	}
+	cfg, err := loadConfig(af.config, stderr)
+	if err != nil {
+		return err
+	}
+	rs, err := cfg.Ruleset()
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	items, err := curator.LoadLabelled(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+	}
+	rep := curator.Evaluate(rs, items)
+	if af.json {
+		return writeJSON(stdout, rep)
+	}
+	return rep.WriteText(stdout)
+}
+
+// move is one section change that new rules would make.
+type move struct {
+	From, To string
+}
+
+type rulesTestOut struct {
+	Items    int            `json:"items"`
+	Changed  int            `json:"changed"`
+	Moves    map[string]int `json:"moves"` // "from -> to": count
+	Examples map[string][]example
+}
+
+type example struct {
+	ID    int64  `json:"id"`
+	Title string `json:"title"`
+}
+
+// cmdRulesTest shows, without writing, which stored items the rules of a
+// (new) configuration would move, and where.
+func cmdRulesTest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var af adminFlags
+	fs := flag.NewFlagSet("rules test", flag.ContinueOnError)
+	af.register(fs)
+	examples := fs.Int("examples", 3, "examples shown per move")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(af.config, stderr)
+	if err != nil {
+		return err
+	}
+	rs, err := cfg.Ruleset()
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	out := rulesTestOut{Moves: map[string]int{}, Examples: map[string][]example{}}
+	var after int64
+	for {
+		// A version no item carries pages through every stored item.
+		items, err := db.ItemsToClassify(ctx, "\x00preview", after, 1000)
+		if err != nil {
+			return err
+		}
+		if len(items) == 0 {
+			break
+		}
+		for i := range items {
+			it := &items[i]
+			after = it.ID
+			if it.Section == "" {
+				continue // not classified yet: nothing to compare with
+			}
+			c, err := db.ItemCuration(ctx, it.ID)
+			if err != nil {
+				return err
+			}
+			out.Items++
+			if c.Section != "" || c.Hidden {
+				continue // the editor's decision stands
+			}
+			d := rs.Classify(it)
+			from, to := it.Section, d.Section
+			if it.Excluded {
+				from = "(excluded)"
+			}
+			if d.Excluded {
+				to = "(excluded)"
+			}
+			if from == to {
+				continue
+			}
+			out.Changed++
+			k := from + " -> " + to
+			out.Moves[k]++
+			if len(out.Examples[k]) < *examples {
+				out.Examples[k] = append(out.Examples[k], example{ID: it.ID, Title: it.Title})
+			}
+		}
+	}
+	if af.json {
+		return writeJSON(stdout, out)
+	}
+	fmt.Fprintf(stdout, "%d classified items, %d would change section under %s (rules %s); nothing written\n\n", out.Items, out.Changed, af.config, rs.Version())
+	keys := make([]string, 0, len(out.Moves))
+	for k := range out.Moves {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return out.Moves[keys[i]] > out.Moves[keys[j]] || (out.Moves[keys[i]] == out.Moves[keys[j]] && keys[i] < keys[j])
+	})
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	for _, k := range keys {
+		fmt.Fprintf(tw, "%s\t%d\n", k, out.Moves[k])
+		for _, e := range out.Examples[k] {
+			fmt.Fprintf(tw, "    %d\t%s\n", e.ID, clip(e.Title, 70))
+		}
+	}
+	return tw.Flush()
+}
