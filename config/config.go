@@ -27,6 +27,7 @@ type Config struct {
 	Fetch     Fetch                 `yaml:"fetch"`
 	Curator   Curator               `yaml:"curator"`
 	Publish   Publish               `yaml:"publish"`
+	Digest    Digest                `yaml:"digest"`
 	Admin     Admin                 `yaml:"admin"`
 	Retention Retention             `yaml:"retention"`
 	Sources   []Source              `yaml:"sources"`
@@ -59,10 +60,16 @@ type Curator struct {
 
 // Publish configures the published feeds.
 type Publish struct {
-	Title  string `yaml:"title"`
-	Author string `yaml:"author"`
-	Items  int    `yaml:"items"`
-	Lang   string `yaml:"lang"`
+	Title     string   `yaml:"title"`
+	Subtitle  string   `yaml:"subtitle"`
+	Author    string   `yaml:"author"`
+	Items     int      `yaml:"items"`      // entries per feed document; older ones are paged
+	PageItems int      `yaml:"page_items"` // items per section on the HTML page
+	Lang      string   `yaml:"lang"`
+	MaxAge    Duration `yaml:"max_age"`    // Cache-Control max-age of first pages
+	OutputDir string   `yaml:"output_dir"` // static copy of the site; "" for none
+	Hub       string   `yaml:"hub"`        // WebSub hub; "" for none
+	Interval  Duration `yaml:"interval"`   // how often changes are written out and announced
 }
 
 // Source is one subscribed feed.
@@ -96,8 +103,10 @@ func Default() *Config {
 			Jitter:      0.1,
 			UserAgent:   "feedcurator/1.0 (+https://github.com/feedcurator/feedcurator)",
 		},
-		Curator:   Curator{Interval: Duration{5 * time.Second}},
-		Publish:   Publish{Title: "feedcurator", Author: "feedcurator", Items: 50},
+		Curator: Curator{Interval: Duration{5 * time.Second}},
+		Publish: Publish{Title: "feedcurator", Author: "feedcurator", Items: 50, PageItems: 10,
+			MaxAge: Duration{5 * time.Minute}, Interval: Duration{10 * time.Second}},
+		Digest:    DefaultDigest(),
 		Retention: Retention{Interval: Duration{time.Hour}},
 	}
 }
@@ -183,6 +192,7 @@ var (
 	ErrOutOfRange   = errors.New("out of range")
 	ErrInvalidAddr  = errors.New("not a host:port address")
 	ErrInvalidLevel = errors.New("unknown log level")
+	ErrInvalidID    = errors.New("invalid section id")
 )
 
 // ValidationError is one problem in a configuration file.
@@ -258,6 +268,20 @@ func (c *Config) Validate() error {
 	}
 	if c.Fetch.Jitter < 0 || c.Fetch.Jitter >= 1 {
 		bad("fetch.jitter", fmt.Errorf("%w: want 0 to 0.99", ErrOutOfRange))
+	}
+	positive("publish.max_age", c.Publish.MaxAge)
+	positive("publish.interval", c.Publish.Interval)
+	if c.Publish.Hub != "" && !httpURL(c.Publish.Hub) {
+		bad("publish.hub", fmt.Errorf("%w: %q", ErrInvalidURL, c.Publish.Hub))
+	}
+	if c.Publish.PageItems < 1 || c.Publish.PageItems > 1000 {
+		bad("publish.page_items", fmt.Errorf("%w: want 1 to 1000", ErrOutOfRange))
+	}
+	c.validateDigest(bad)
+	for i, s := range c.Sections {
+		if reservedView[s.ID] || strings.ContainsAny(s.ID, `/\?#% `) {
+			bad(fmt.Sprintf("sections[%d].id", i), fmt.Errorf("%w: %q is reserved or holds a character unfit for a URL", ErrInvalidID, s.ID))
+		}
 	}
 	if c.Publish.Items < 1 || c.Publish.Items > 10000 {
 		bad("publish.items", fmt.Errorf("%w: want 1 to 10000", ErrOutOfRange))

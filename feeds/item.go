@@ -69,6 +69,7 @@ type Item struct {
 
 	// Filled by the store when reading.
 	FetchedAt   time.Time
+	SortTime    time.Time // place in the published order; filled by paging queries
 	Section     string
 	Score       float64
 	SourceName  string

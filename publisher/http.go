@@ -4,43 +4,211 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/internal/logkey"
 )
 
-// Handler serves the feeds and the health check:
+// Handler serves the site:
 //
-//	GET /feeds/all.atom         every section
-//	GET /feeds/{section}.atom   one section
-//	GET /healthz                200 when the store answers, else 503
+//	GET /                        the page: each section's newest items, every feed
+//	GET /feeds/{view}.{format}   view: all, digest or a section; format: atom, rss, json
+//	GET /feeds/{view}.{format}?before=CURSOR   an older page (RFC 5005 rel="next")
+//	GET /digest/{YYYY-Www}.html  a digest issue; .md for its Markdown
+//	GET /sources.opml            the subscribed sources
+//	GET /healthz                 200 when the store answers, else 503
+//
+// Documents are served from memory with strong ETags and Last-Modified
+// (so If-None-Match and If-Modified-Since get 304s), gzipped when the
+// client accepts it (a copy compressed once per render), and answer HEAD.
 func (p *Publisher) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /feeds/{file}", p.serveFeed)
-	mux.HandleFunc("GET /healthz", p.serveHealth)
 	mux.HandleFunc("GET /{$}", p.serveIndex)
+	mux.HandleFunc("GET /index.html", p.serveIndex)
+	mux.HandleFunc("GET /feeds/{file}", p.serveFeed)
+	mux.HandleFunc("GET /digest/{file}", p.serveDigest)
+	mux.HandleFunc("GET /sources.opml", p.serveOPML)
+	mux.HandleFunc("GET /healthz", p.serveHealth)
 	return mux
 }
 
 func (p *Publisher) serveFeed(w http.ResponseWriter, r *http.Request) {
-	view, ok := strings.CutSuffix(r.PathValue("file"), ".atom")
-	if !ok || !p.HasView(view) {
-		http.NotFound(w, r)
+	file := r.PathValue("file")
+	dot := strings.LastIndexByte(file, '.')
+	if dot < 0 || !validFormat(file[dot+1:]) || !p.HasView(file[:dot]) {
+		p.notFound(w, r)
 		return
 	}
-	rendered, err := p.Atom(r.Context(), view)
+	view, format := file[:dot], file[dot+1:]
+	before, err := feeds.ParseCursor(r.URL.Query().Get("before"))
+	if err != nil || (view == DigestView && !before.IsZero()) {
+		http.Error(w, "bad before= cursor", http.StatusBadRequest)
+		return
+	}
+	rd, err := p.Feed(r.Context(), view, format, before)
 	if err != nil {
-		p.logger.Error().Err(err).Str(logkey.Path, r.URL.Path).Msg("render failed")
-		http.Error(w, "feed unavailable", http.StatusServiceUnavailable)
+		p.failed(w, r, err)
 		return
 	}
+	maxAge := p.options().MaxAge
+	if !before.IsZero() {
+		maxAge = archiveMaxAge
+	}
+	p.serve(w, r, rd, maxAge)
+}
+
+func (p *Publisher) serveIndex(w http.ResponseWriter, r *http.Request) {
+	rd, err := p.Page(r.Context())
+	if err != nil {
+		p.failed(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Security-Policy", pageCSP)
+	p.serve(w, r, rd, p.options().MaxAge)
+}
+
+// pageCSP allows the pages nothing but their own inline style and images:
+// no script can run even if one slipped through.
+const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src http: https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+func (p *Publisher) serveDigest(w http.ResponseWriter, r *http.Request) {
+	file := r.PathValue("file")
+	dot := strings.LastIndexByte(file, '.')
+	if dot < 0 {
+		p.notFound(w, r)
+		return
+	}
+	week, err := feeds.ParseWeek(file[:dot])
+	ext := file[dot+1:]
+	if err != nil || (ext != "html" && ext != "md") || file[:dot] != week.String() {
+		p.notFound(w, r)
+		return
+	}
+	rd, err := p.DigestPage(r.Context(), week, ext)
+	if errors.Is(err, feeds.ErrNotFound) {
+		p.notFound(w, r)
+		return
+	} else if err != nil {
+		p.failed(w, r, err)
+		return
+	}
+	if ext == "html" {
+		w.Header().Set("Content-Security-Policy", pageCSP)
+	}
+	p.serve(w, r, rd, archiveMaxAge)
+}
+
+func (p *Publisher) serveOPML(w http.ResponseWriter, r *http.Request) {
+	rd, err := p.OPML(r.Context())
+	if err != nil {
+		p.failed(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Disposition", `inline; filename="sources.opml"`)
+	p.serve(w, r, rd, p.options().MaxAge)
+}
+
+// serve writes a rendered document: the gzipped copy when the client takes
+// gzip, a 304 when one of its validators matches either copy, else the
+// document through http.ServeContent, which also answers HEAD, ranges and
+// If-Modified-Since.
+func (p *Publisher) serve(w http.ResponseWriter, r *http.Request, rd *Rendered, maxAge time.Duration) {
 	h := w.Header()
-	h.Set("Content-Type", "application/atom+xml; charset=utf-8")
-	h.Set("ETag", rendered.ETag)
-	h.Set("Cache-Control", "public, max-age=60")
-	http.ServeContent(w, r, "", rendered.Modified, bytes.NewReader(rendered.Body))
+	h.Set("Content-Type", rd.ContentType)
+	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(maxAge/time.Second)))
+	h.Add("Vary", "Accept-Encoding")
+	h.Set("X-Content-Type-Options", "nosniff")
+	body, etag := rd.Body, rd.ETag
+	if rd.Gzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		body, etag = rd.Gzip, rd.GzipETag()
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("ETag", etag)
+	// A client holding either copy has the current content: both
+	// validators match (If-None-Match compares weakly, RFC 9110 13.1.2).
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, rd.ETag, rd.GzipETag()) {
+		h.Del("Content-Type")
+		h.Del("Content-Encoding")
+		h.Del("Content-Length")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if h.Get("Content-Encoding") != "" {
+		// ServeContent leaves the length of an encoded body unset (HEAD
+		// would lack it) and would cut ranges out of the compressed
+		// bytes: serve the gzipped copy whole, with its length.
+		r = r.Clone(r.Context())
+		r.Header.Del("Range")
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	http.ServeContent(w, r, "", rd.Modified, bytes.NewReader(body))
+}
+
+// acceptsGzip reports whether an Accept-Encoding header admits gzip: named
+// (or x-gzip) with a non-zero q, or covered by a non-zero "*".
+func acceptsGzip(header string) bool {
+	gz, star := -1.0, -1.0
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		q := 1.0
+		for _, param := range strings.Split(params, ";") {
+			k, v, ok := strings.Cut(param, "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil {
+					f = 0
+				}
+				q = f
+			}
+		}
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "gzip", "x-gzip":
+			gz = max(gz, q)
+		case "*":
+			star = max(star, q)
+		}
+	}
+	if gz >= 0 {
+		return gz > 0
+	}
+	return star > 0
+}
+
+// etagMatches reports whether an If-None-Match list names one of etags,
+// comparing weakly, or is "*".
+func etagMatches(list string, etags ...string) bool {
+	for _, t := range strings.Split(list, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" {
+			return true
+		}
+		for _, e := range etags {
+			if t == e {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (p *Publisher) notFound(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	http.NotFound(w, r)
+}
+
+func (p *Publisher) failed(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		return // the client left
+	}
+	p.logger.Error().Err(err).Str(logkey.Path, r.URL.Path).Msg("render failed")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Retry-After", "30")
+	http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 }
 
 type health struct {
@@ -62,16 +230,4 @@ func (p *Publisher) serveHealth(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(h)
-}
-
-func (p *Publisher) serveIndex(w http.ResponseWriter, r *http.Request) {
-	opts, _ := p.options()
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	var b strings.Builder
-	b.WriteString(opts.Title + "\n\n")
-	b.WriteString(opts.BaseURL + "/feeds/all.atom\n")
-	for _, s := range opts.Sections {
-		b.WriteString(opts.BaseURL + "/feeds/" + s.ID + ".atom  " + s.Title + "\n")
-	}
-	_, _ = w.Write([]byte(b.String()))
 }

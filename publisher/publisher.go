@@ -1,19 +1,16 @@
 package publisher
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"strconv"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/rs/zerolog"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/internal/logkey"
@@ -23,54 +20,133 @@ import (
 type Store interface {
 	// Version changes whenever what would be published changes.
 	Version(ctx context.Context) (int64, error)
-	// RecentItems returns classified, published items of a section ("" for
-	// all), newest first.
-	RecentItems(ctx context.Context, section string, limit int) ([]feeds.Item, error)
+	// PublishedItems returns a page of the published items of a section
+	// ("" for all), newest first, strictly older than before (the zero
+	// Cursor: from the newest), with SortTime filled.
+	PublishedItems(ctx context.Context, section string, before feeds.Cursor, limit int) ([]feeds.Item, error)
+	// PublishedBetween returns the published items whose sort time lies
+	// in [from, to), oldest first: the digest's material.
+	PublishedBetween(ctx context.Context, from, to time.Time) ([]feeds.Item, error)
+	// Sources returns the subscribed sources, for the OPML export.
+	Sources(ctx context.Context) ([]feeds.Source, error)
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 }
 
-// AllView is the name of the view with every section.
-const AllView = "all"
+// Digest is the weekly digest as the publisher consumes it;
+// *digest.Builder satisfies it.
+type Digest interface {
+	// Latest returns the newest week whose issue is due at now.
+	Latest(now time.Time) feeds.Week
+	// Recent returns the issues of the n newest due weeks that have
+	// items, newest first.
+	Recent(ctx context.Context, n int) ([]*feeds.Issue, error)
+	// Issue returns the issue of week w if it is due and has items, else
+	// an error wrapping feeds.ErrNotFound.
+	Issue(ctx context.Context, w feeds.Week) (*feeds.Issue, error)
+	// Markdown renders an issue as a Jekyll post.
+	Markdown(is *feeds.Issue) []byte
+}
 
-// Options configure the published feeds.
+// The views beside the sections.
+const (
+	AllView    = "all"    // every section
+	DigestView = "digest" // one entry per weekly digest issue
+)
+
+// Formats are the feed formats every view is published in, by file
+// extension.
+var Formats = []string{"atom", "rss", "json"}
+
+// Options configure the publisher. Zero values get the defaults noted.
 type Options struct {
-	BaseURL  string // public URL of the server, e.g. https://news.example.com
+	// BaseURL is the public URL of the site, e.g. https://news.example.com;
+	// every link the publisher writes (rel="self" included) starts with it.
+	BaseURL  string
 	Title    string
+	Subtitle string
 	Author   string
-	Lang     string
-	Items    int
-	Sections []feeds.Section // in digest order
+	Lang     string // xml:lang of the feeds and lang of the page, e.g. zh-CN
+	// Items is the number of entries in a feed document (default 50);
+	// older ones are reached through RFC 5005 rel="next" pages.
+	Items int
+	// PageItems is the number of items per section on the HTML page
+	// (default 10).
+	PageItems int
+	// Sections in digest order; each is a view.
+	Sections []feeds.Section
+	// MaxAge is the Cache-Control max-age of the feeds' first pages, the
+	// page and the OPML (default 5m). Older pages and digest issues, which
+	// rarely change, get an hour.
+	MaxAge time.Duration
+
+	// OutputDir, when set, receives a static copy of the site after each
+	// change (see WriteStatic).
+	OutputDir string
+	// Hub is a WebSub hub: the feeds name it in rel="hub" links and it is
+	// pinged when a feed changes.
+	Hub string
+	// HTTPClient pings the hub (nil: a client with a 10s timeout).
+	HTTPClient *http.Client
+	// Interval is how often Run looks for changes to write and announce;
+	// 0 disables Run.
+	Interval time.Duration
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+
+	// Location is the time zone of the dates on the pages (nil: UTC).
+	Location *time.Location
+
+	// Digest provides the weekly digest issues (nil: none; the digest
+	// feed is then empty). It is not a setting but a collaborator, here so
+	// that SetOptions can replace it on reload.
+	Digest Digest
+	// DigestTitle names the digest view (default "周刊").
+	DigestTitle string
+	// DigestIssues is the number of issues in the digest feed (default 10).
+	DigestIssues int
 }
 
-// Rendered is one rendered view.
-type Rendered struct {
-	Body     []byte
-	ETag     string
-	Modified time.Time
-	version  int64
-	gen      uint64
-}
+const (
+	defaultItems        = 50
+	defaultPageItems    = 10
+	defaultMaxAge       = 5 * time.Minute
+	defaultDigestIssues = 10
+	archiveMaxAge       = time.Hour
+	renderTimeout       = 30 * time.Second
+	// maxCacheEntries bounds the renders kept in memory: first pages are
+	// few, but any client can ask for any older page or past digest week.
+	maxCacheEntries = 512
+)
 
-// Publisher renders and caches views.
+// Publisher renders the curated views and serves them. It is safe for
+// concurrent use.
 type Publisher struct {
 	store  Store
 	logger zerolog.Logger
 	policy *bluemonday.Policy
 
-	mu    sync.Mutex
-	opts  Options
-	gen   uint64 // bumped by SetOptions, invalidating the cache
-	cache map[string]*Rendered
+	mu      sync.Mutex
+	opts    Options
+	gen     uint64 // bumped by SetOptions, invalidating the cache
+	cache   map[string]*Rendered
+	renders singleflight.Group
+
+	refreshMu sync.Mutex // serialises Refresh
+	refreshed stamp      // what the last Refresh saw
+	announced map[string]string
+	pending   map[string]string
 }
 
 // New returns a Publisher.
 func New(store Store, opts Options, logger zerolog.Logger) *Publisher {
 	p := &Publisher{
-		store:  store,
-		logger: logger.With().Str(logkey.Component, "publisher").Logger(),
-		policy: bluemonday.UGCPolicy(),
-		cache:  map[string]*Rendered{},
+		store:     store,
+		logger:    logger.With().Str(logkey.Component, "publisher").Logger(),
+		policy:    newPolicy(),
+		cache:     map[string]*Rendered{},
+		announced: map[string]string{},
+		pending:   map[string]string{},
 	}
 	p.SetOptions(opts)
 	return p
@@ -80,26 +156,119 @@ func New(store Store, opts Options, logger zerolog.Logger) *Publisher {
 func (p *Publisher) SetOptions(opts Options) {
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	if opts.Items <= 0 {
-		opts.Items = 50
+		opts.Items = defaultItems
 	}
+	if opts.PageItems <= 0 {
+		opts.PageItems = defaultPageItems
+	}
+	if opts.MaxAge <= 0 {
+		opts.MaxAge = defaultMaxAge
+	}
+	if opts.DigestIssues <= 0 {
+		opts.DigestIssues = defaultDigestIssues
+	}
+	if opts.DigestTitle == "" {
+		opts.DigestTitle = "周刊"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.Digest == nil {
+		opts.Digest = noDigest{}
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	// A section may not take the name of a view beside the sections.
+	sections := opts.Sections[:0:0]
+	for _, s := range opts.Sections {
+		if s.ID == AllView || s.ID == DigestView || s.ID == "" || strings.ContainsAny(s.ID, "/\\?#% ") {
+			p.logger.Warn().Str(logkey.Section, s.ID).Msg("section id cannot be a feed name; section not published")
+			continue
+		}
+		sections = append(sections, s)
+	}
+	opts.Sections = sections
 	p.mu.Lock()
 	p.opts = opts
 	p.gen++
 	p.mu.Unlock()
 }
 
-func (p *Publisher) options() (Options, uint64) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.opts, p.gen
+// noDigest is the Digest of a publisher configured without one.
+type noDigest struct{}
+
+func (noDigest) Latest(time.Time) feeds.Week { return feeds.Week{} }
+func (noDigest) Recent(context.Context, int) ([]*feeds.Issue, error) {
+	return nil, nil
+}
+func (noDigest) Issue(_ context.Context, w feeds.Week) (*feeds.Issue, error) {
+	return nil, fmt.Errorf("digest %s: %w", w, feeds.ErrNotFound)
+}
+func (noDigest) Markdown(*feeds.Issue) []byte { return nil }
+
+// snapshot is the configuration one render works with.
+type snapshot struct {
+	opts   Options
+	digest Digest
 }
 
-// HasView reports whether view names a feed.
+// stamp identifies the state a render reflects: the store's version, the
+// options' generation, and the newest digest week due (which moves with
+// the clock alone).
+type stamp struct {
+	version int64
+	gen     uint64
+	week    feeds.Week
+}
+
+func (s stamp) String() string {
+	return fmt.Sprintf("%d/%d/%s", s.version, s.gen, s.week)
+}
+
+// before reports whether s is older than t: renders tagged s may be
+// replaced by renders tagged t, not the other way round.
+func (s stamp) before(t stamp) bool {
+	if s.gen != t.gen {
+		return s.gen < t.gen
+	}
+	if s.version != t.version {
+		return s.version < t.version
+	}
+	return s.week.Before(t.week)
+}
+
+// current reads the store's version and the configuration.
+func (p *Publisher) current(ctx context.Context) (stamp, snapshot, error) {
+	v, err := p.store.Version(ctx)
+	if err != nil {
+		return stamp{}, snapshot{}, fmt.Errorf("read store version: %w", err)
+	}
+	p.mu.Lock()
+	s := snapshot{opts: p.opts, digest: p.opts.Digest}
+	gen := p.gen
+	p.mu.Unlock()
+	return stamp{version: v, gen: gen, week: s.digest.Latest(s.opts.Now())}, s, nil
+}
+
+func (p *Publisher) options() Options {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.opts
+}
+
+// HasView reports whether view names a feed: "all", "digest" or a section.
 func (p *Publisher) HasView(view string) bool {
-	if view == AllView {
+	return hasView(p.options(), view)
+}
+
+func hasView(opts Options, view string) bool {
+	if view == AllView || view == DigestView {
 		return true
 	}
-	opts, _ := p.options()
 	for _, s := range opts.Sections {
 		if s.ID == view {
 			return true
@@ -108,137 +277,24 @@ func (p *Publisher) HasView(view string) bool {
 	return false
 }
 
-// Atom returns the Atom document of a view, rendering it only if the store
-// changed since the last render.
-func (p *Publisher) Atom(ctx context.Context, view string) (*Rendered, error) {
-	v, err := p.store.Version(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read store version: %w", err)
-	}
-	opts, gen := p.options()
-	key := view + ".atom"
-	p.mu.Lock()
-	r := p.cache[key]
-	p.mu.Unlock()
-	if r != nil && r.version == v && r.gen == gen {
-		return r, nil
-	}
-	r, err = p.renderAtom(ctx, view, opts)
-	if err != nil {
-		return nil, err
-	}
-	r.version, r.gen = v, gen
-	p.mu.Lock()
-	p.cache[key] = r
-	p.mu.Unlock()
-	p.logger.Debug().Str(logkey.Section, view).Int64(logkey.Version, v).Msg("feed rendered")
-	return r, nil
+// Views returns every view: "all", each section, then "digest".
+func (p *Publisher) Views() []string {
+	return views(p.options())
 }
 
-func (p *Publisher) renderAtom(ctx context.Context, view string, opts Options) (*Rendered, error) {
-	section := view
-	if view == AllView {
-		section = ""
-	}
-	items, err := p.store.RecentItems(ctx, section, opts.Items)
-	if err != nil {
-		return nil, fmt.Errorf("load items of %s: %w", view, err)
-	}
-	d := p.document(view, opts, items)
-	var buf bytes.Buffer
-	if err := feeds.WriteAtom(&buf, d); err != nil {
-		return nil, fmt.Errorf("write atom of %s: %w", view, err)
-	}
-	sum := sha256.Sum256(buf.Bytes())
-	return &Rendered{Body: buf.Bytes(), ETag: `"` + hex.EncodeToString(sum[:12]) + `"`, Modified: d.Updated}, nil
-}
-
-func (p *Publisher) document(view string, opts Options, items []feeds.Item) *feeds.Document {
-	titles := make(map[string]string, len(opts.Sections))
+func views(opts Options) []string {
+	v := []string{AllView}
 	for _, s := range opts.Sections {
-		titles[s.ID] = s.Title
+		v = append(v, s.ID)
 	}
-	auth := tagAuthority(opts.BaseURL)
-	title := opts.Title
-	if view != AllView {
-		title = opts.Title + " · " + titles[view]
-	}
-	d := &feeds.Document{
-		ID:        "tag:" + auth + ":feed/" + view,
-		Title:     title,
-		Lang:      opts.Lang,
-		Author:    opts.Author,
-		Generator: "feedcurator",
-		Links: []feeds.Link{
-			{Rel: "self", Href: opts.BaseURL + "/feeds/" + view + ".atom", Type: "application/atom+xml"},
-			{Rel: "alternate", Href: opts.BaseURL + "/", Type: "text/html"},
-		},
-		Entries: make([]feeds.Entry, 0, len(items)),
-	}
-	for i := range items {
-		it := &items[i]
-		e := feeds.Entry{
-			ID:        "tag:" + auth + ":item/" + strconv.FormatInt(it.SourceID, 10) + "/" + keyHash(it.Key),
-			Title:     it.Title,
-			Link:      it.Link,
-			Summary:   p.policy.Sanitize(it.Summary),
-			Content:   p.policy.Sanitize(it.Content),
-			Author:    it.Author,
-			Lang:      it.Lang,
-			Published: it.Published,
-			Updated:   entryUpdated(it),
-			Category:  feeds.Category{Term: it.Section, Label: titles[it.Section]},
-			Source: feeds.EntrySource{
-				ID:      it.SourceURL,
-				Title:   firstNonEmpty(it.SourceName, it.SourceTitle),
-				Link:    it.SourceLink,
-				SelfURL: it.SourceURL,
-			},
-		}
-		if e.Title == "" {
-			e.Title = "(untitled)"
-		}
-		if e.Updated.After(d.Updated) {
-			d.Updated = e.Updated
-		}
-		d.Entries = append(d.Entries, e)
-	}
-	if d.Updated.IsZero() {
-		d.Updated = time.Unix(0, 0).UTC()
-	}
-	return d
+	return append(v, DigestView)
 }
 
-func entryUpdated(it *feeds.Item) time.Time {
-	for _, t := range []time.Time{it.Updated, it.Published, it.FetchedAt} {
-		if !t.IsZero() {
-			return t
+func validFormat(f string) bool {
+	for _, x := range Formats {
+		if x == f {
+			return true
 		}
 	}
-	return time.Unix(0, 0).UTC()
-}
-
-// tagAuthority is the tagging entity of the tag: URIs (RFC 4151) that name
-// feeds and entries: the public host and a fixed year, so that ids never
-// change across restarts.
-func tagAuthority(base string) string {
-	host := "localhost"
-	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
-		host = strings.ToLower(u.Hostname())
-	}
-	return host + ",2026"
-}
-
-func keyHash(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:10])
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
+	return false
 }

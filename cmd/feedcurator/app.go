@@ -20,6 +20,7 @@ import (
 	"github.com/feedcurator/feedcurator/aggregator"
 	"github.com/feedcurator/feedcurator/config"
 	"github.com/feedcurator/feedcurator/curator"
+	"github.com/feedcurator/feedcurator/digest"
 	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/internal/logkey"
 	"github.com/feedcurator/feedcurator/publisher"
@@ -31,6 +32,8 @@ var (
 	_ aggregator.Store = (*sqlite.DB)(nil)
 	_ curator.Store    = (*sqlite.DB)(nil)
 	_ publisher.Store  = (*sqlite.DB)(nil)
+	_ digest.Store     = (*sqlite.DB)(nil)
+	_ publisher.Digest = (*digest.Builder)(nil)
 )
 
 // Main is the daemon: the store, the three stages and the HTTP server.
@@ -43,6 +46,7 @@ type Main struct {
 	Poller    *aggregator.Poller
 	Curator   *curator.Curator
 	Publisher *publisher.Publisher
+	Digest    *digest.Builder
 
 	// Addr is the address the HTTP server listens on, known once Open returns.
 	Addr string
@@ -101,7 +105,8 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Poller = aggregator.NewPoller(m.DB, nil, fo, m.Logger)
 	m.Poller.SetSources(sources)
 	m.Curator = curator.New(m.DB, rs, cfg.Curator.Interval.Duration, m.Logger)
-	m.Publisher = publisher.New(m.DB, publishOptions(cfg, ""), m.Logger)
+	m.Digest = newDigest(m)
+	m.Publisher = publisher.New(m.DB, m.publishOptions(cfg, ""), m.Logger)
 	m.Logger.Info().Str(logkey.Database, dbPath).Int(logkey.Sources, len(sources)).
 		Str(logkey.RulesVer, rs.Version()).Msg("store opened")
 	return nil
@@ -116,7 +121,7 @@ func (m *Main) Listen() error {
 	m.listener = ln
 	m.Addr = ln.Addr().String()
 	if m.Config.BaseURL == "" {
-		m.Publisher.SetOptions(publishOptions(m.Config, "http://"+m.Addr))
+		m.Publisher.SetOptions(m.publishOptions(m.Config, "http://"+m.Addr))
 	}
 	return nil
 }
@@ -139,6 +144,8 @@ func (m *Main) Run(ctx context.Context) error {
 	g.Go(func() error { return m.Poller.Run(gctx) })
 	g.Go(func() error { return m.Curator.Run(gctx) })
 	g.Go(func() error { return m.retain(gctx) })
+	g.Go(func() error { return m.Publisher.Run(gctx) })
+	g.Go(func() error { return m.Digest.Run(gctx) })
 	if interval, err := daemon.SdWatchdogEnabled(false); err == nil && interval > 0 {
 		g.Go(func() error { return m.watchdog(gctx, interval) })
 	}
@@ -242,23 +249,62 @@ func fetchOptions(cfg *config.Config) aggregator.Options {
 
 // publishOptions maps the configuration to the publisher's options; base is
 // the public URL to use when the configuration names none.
-func publishOptions(cfg *config.Config, base string) publisher.Options {
+func (m *Main) publishOptions(cfg *config.Config, base string) publisher.Options {
 	if cfg.BaseURL != "" {
 		base = cfg.BaseURL
 	}
 	if base == "" {
 		base = "http://" + cfg.Listen
 	}
+	loc, _ := cfg.Digest.Location() // checked by Validate
 	o := publisher.Options{
-		BaseURL: base,
-		Title:   cfg.Publish.Title,
-		Author:  cfg.Publish.Author,
-		Lang:    cfg.Publish.Lang,
-		Items:   cfg.Publish.Items,
+		BaseURL:      base,
+		Title:        cfg.Publish.Title,
+		Subtitle:     cfg.Publish.Subtitle,
+		Author:       cfg.Publish.Author,
+		Lang:         cfg.Publish.Lang,
+		Items:        cfg.Publish.Items,
+		PageItems:    cfg.Publish.PageItems,
+		Sections:     sectionsOf(cfg),
+		MaxAge:       cfg.Publish.MaxAge.Duration,
+		OutputDir:    cfg.Publish.OutputDir,
+		Hub:          cfg.Publish.Hub,
+		Interval:     cfg.Publish.Interval.Duration,
+		Location:     loc,
+		DigestTitle:  cfg.Digest.FeedTitle,
+		DigestIssues: cfg.Digest.Issues,
 	}
+	if m.Digest != nil {
+		o.Digest = m.Digest
+	}
+	return o
+}
+
+func sectionsOf(cfg *config.Config) []feeds.Section {
+	out := make([]feeds.Section, 0, len(cfg.Sections))
 	for _, s := range cfg.Sections {
-		o.Sections = append(o.Sections, feeds.Section{ID: s.ID, Title: s.Title})
+		out = append(out, feeds.Section{ID: s.ID, Title: s.Title})
 	}
+	return out
+}
+
+func newDigest(m *Main) *digest.Builder {
+	return digest.New(m.DB, digestOptions(m.Config), m.Logger)
+}
+
+// digestOptions maps the configuration to the digest builder's options.
+func digestOptions(cfg *config.Config) digest.Options {
+	d := cfg.Digest
+	o := digest.DefaultOptions()
+	o.Title, o.Heading = d.Title, d.Heading
+	o.Weekday, _ = d.ParsedWeekday() // checked by Validate
+	o.At, _ = d.At()
+	o.Location, _ = d.Location()
+	o.Sections = sectionsOf(cfg)
+	o.SummaryMax, o.PerSection = d.SummaryMax, d.PerSection
+	o.Dir, o.FileName = d.Dir, d.FileName
+	o.Layout, o.Categories, o.Tags = d.Layout, d.Categories, d.Tags
+	o.Interval = d.Interval.Duration
 	return o
 }
 

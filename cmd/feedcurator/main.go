@@ -15,6 +15,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// The digest's time zone must load on machines without a zoneinfo database.
+	_ "time/tzdata"
 )
 
 // exitUsage is the exit status for a bad command line or configuration.
@@ -52,6 +55,12 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdItem(ctx, args[1:], stdout, stderr)
 	case "stats":
 		err = cmdStats(ctx, args[1:], stdout, stderr)
+	case "digest":
+		err = cmdDigest(ctx, args[1:], stdout, stderr)
+	case "export-opml":
+		err = cmdExportOPML(ctx, args[1:], stdout, stderr)
+	case "import-opml":
+		err = cmdImportOPML(ctx, args[1:], stdout, stderr)
 	case "explain":
 		err = cmdExplain(ctx, args[1:], stdout, stderr)
 	case "rules":
@@ -86,6 +95,11 @@ commands:
   demo                     serve bundled sample feeds on loopback and run the
                            daemon against them (no internet needed)
   reload   --config FILE   ask the running daemon to re-read its configuration
+
+publishing:
+  digest   --config FILE [--week 2016-W26] [--out DIR|-]   build a week's digest issue (Markdown)
+  export-opml --config FILE [-o FILE]   the sources as OPML
+  import-opml --config FILE OPML-FILE   add an OPML file's feeds to the configuration's sources
 
 rules:
   explain  --config FILE ITEM-ID | --title T [--summary S] [--source NAME]

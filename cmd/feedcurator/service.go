@@ -163,7 +163,8 @@ func (m *Main) apply(ctx context.Context, cfg *config.Config) error {
 	m.Poller.SetSources(sources)
 	m.DB.SetMaxAge(cfg.Retention.MaxAge.Duration)
 	m.Curator.SetRuleset(rs)
-	m.Publisher.SetOptions(publishOptions(cfg, "http://"+m.Addr))
+	m.Digest.SetOptions(digestOptions(cfg))
+	m.Publisher.SetOptions(m.publishOptions(cfg, "http://"+m.Addr))
 	m.setConfig(cfg)
 	m.Logger.Info().Int(logkey.Sources, len(sources)).Str(logkey.RulesVer, rs.Version()).Msg("configuration reloaded")
 	return nil

@@ -34,4 +34,5 @@ const (
 	Version    = "version"
 	Field      = "field"
 	Freed      = "freed_bytes"
+	Week       = "week"
 )

@@ -1,0 +1,16 @@
+// Package digest builds the weekly digest: one issue (feeds.Issue) per ISO
+// week (feeds.Week), holding the week's published items grouped into the
+// configured sections, each with its title, a 要点 summary trimmed at a
+// sentence boundary, and its link.
+//
+// It reads the store after the curator: an item belongs to the week of its
+// sort time (its published date, clamped to when it was fetched), in the
+// configured time zone. Issues are not stored; Build recomputes any week
+// from the items, so an issue can be rebuilt at any time and always agrees
+// with the feeds. The issue of a week is published at the first scheduled
+// moment (weekday and time of day) after the week ends: Run writes it then
+// as a Jekyll Markdown post in the shape of the seed digests, and the
+// publisher, through its Digest interface, lists it in its digest feed and
+// serves it as a page. Build rebuilds any week on demand
+// (`feedcurator digest --week 2016-W26`).
+package digest

@@ -1,0 +1,175 @@
+package digest
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/feedcurator/feedcurator/feeds"
+)
+
+// Markdown renders is as a Jekyll post in the shape of the seed digests:
+//
+//	---
+//	layout: post
+//	title:  "【20160701】一周业内技术动态"
+//	date:   2016-07-01 16:38:20
+//	categories: 周刊
+//	tags: 周刊
+//	---
+//	# 20160701期
+//
+//	### 云计算及容器技术
+//
+//	#### 1、浅谈Docker安全：技术、生态和最新的安全特性
+//
+//	> 要点: 本文从容器安全、镜像安全、安全生态等方面介绍当前docker安全相关话题。
+//
+//	原文链接：[点击进入][post-link-1.1]
+//
+//	[post-link-1.1]: https://mp.weixin.qq.com/s?__biz=...
+//
+// Sections are numbered from 1 in the order shown and items from 1 within
+// their section; the reference link of item i of section s is
+// post-link-s.i. An item without a summary has no 要点 line, one without an
+// http(s) link no 原文链接.
+func (b *Builder) Markdown(is *feeds.Issue) []byte {
+	o := b.o()
+	var m bytes.Buffer
+	m.WriteString("---\n")
+	m.WriteString("layout: " + yamlScalar(o.Layout) + "\n")
+	m.WriteString("title:  " + strconv.Quote(is.Title) + "\n")
+	m.WriteString("date:   " + is.Date.Format("2006-01-02 15:04:05") + "\n")
+	m.WriteString("categories: " + yamlList(o.Categories) + "\n")
+	m.WriteString("tags: " + yamlList(o.Tags) + "\n")
+	m.WriteString("---\n")
+	m.WriteString("# " + escapeMarkdown(is.Heading) + "\n")
+	for s, sec := range is.Sections {
+		m.WriteString("\n### " + escapeMarkdown(oneLine(sec.Title)) + "\n")
+		for i, e := range sec.Items {
+			fmt.Fprintf(&m, "\n#### %d、%s\n", i+1, escapeMarkdown(oneLine(e.Title)))
+			if e.Summary != "" {
+				m.WriteString("\n> 要点: " + escapeMarkdown(oneLine(e.Summary)) + "\n")
+			}
+			if e.Link != "" {
+				ref := fmt.Sprintf("post-link-%d.%d", s+1, i+1)
+				m.WriteString("\n原文链接：[点击进入][" + ref + "]\n")
+				m.WriteString("\n[" + ref + "]: " + referenceURL(e.Link) + "\n")
+			}
+		}
+	}
+	return m.Bytes()
+}
+
+// WriteFile writes the Markdown of is into dir atomically (a temporary file
+// renamed over the old one, so a reader or Jekyll never sees half a post),
+// creating dir if needed, and returns the file's path. A file that already
+// holds the same bytes is left alone. An issue with no items is ErrEmpty.
+func (b *Builder) WriteFile(dir string, is *feeds.Issue) (string, error) {
+	if is.Len() == 0 {
+		return "", fmt.Errorf("write digest %s: %w", is.Week, ErrEmpty)
+	}
+	name, err := b.FileName(is)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("write digest %s: %w", is.Week, err)
+	}
+	if err := writeFileAtomic(path, b.Markdown(is)); err != nil {
+		return "", fmt.Errorf("write digest %s: %w", is.Week, err)
+	}
+	return path, nil
+}
+
+// writeFileAtomic replaces path with data through a temporary file in the
+// same folder, synced before the rename. It does nothing when path already
+// holds data.
+func writeFileAtomic(path string, data []byte) error {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return nil
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+// oneLine collapses white space, line breaks included, to single spaces.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// markdownEscaper escapes what Markdown (kramdown, CommonMark) would read
+// as markup in running text: emphasis, code, links, raw HTML.
+var markdownEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`, `<`, `\<`, `>`, `\>`, `|`, `\|`,
+)
+
+func escapeMarkdown(s string) string { return markdownEscaper.Replace(s) }
+
+// referenceURL writes a link for a reference definition: percent-encoded
+// where a space or an angle bracket would end it early.
+func referenceURL(link string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return link
+	}
+	s := u.String()
+	if strings.ContainsAny(s, " <>") {
+		s = strings.NewReplacer(" ", "%20", "<", "%3C", ">", "%3E").Replace(s)
+	}
+	return s
+}
+
+// yamlScalar writes s as a YAML scalar, plain when that reads back the same.
+func yamlScalar(s string) string {
+	if s == "" || strings.ContainsAny(s, ":#{}[],&*!|>'\"%@`\n\t") || strings.TrimSpace(s) != s ||
+		strings.HasPrefix(s, "-") || strings.HasPrefix(s, "?") {
+		return strconv.Quote(s)
+	}
+	switch strings.ToLower(s) {
+	case "true", "false", "yes", "no", "on", "off", "null", "~":
+		return strconv.Quote(s)
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// yamlList writes one value plainly (the seeds' "categories: 周刊") and
+// several, or none, as a flow sequence.
+func yamlList(ss []string) string {
+	if len(ss) == 1 {
+		return yamlScalar(ss[0])
+	}
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = yamlScalar(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}

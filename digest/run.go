@@ -1,0 +1,85 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/internal/logkey"
+)
+
+// Run writes each issue's Markdown into Options.Dir once it is due, until
+// ctx is cancelled. Every Interval it looks at the newest due week; if that
+// week's file does not exist yet, it builds the issue and writes it. So a
+// daemon that was down at the scheduled time catches up when it starts,
+// and an issue already written (perhaps edited by hand since) is never
+// overwritten: use Build and WriteFile to rebuild one on purpose. A week
+// without items writes nothing. Run returns at once when Interval is 0 or
+// Dir is empty.
+func (b *Builder) Run(ctx context.Context) error {
+	o := b.o()
+	if o.Interval <= 0 || o.Dir == "" {
+		return nil
+	}
+	t := time.NewTicker(o.Interval)
+	defer t.Stop()
+	var done feeds.Week
+	failures := 0
+	for {
+		w, err := b.PublishDue(ctx, done)
+		switch {
+		case err == nil:
+			done, failures = w, 0
+		case ctx.Err() != nil:
+			return nil
+		default:
+			// A run of failures is logged at the 1st, 2nd, 4th, 8th...
+			failures++
+			if failures&(failures-1) == 0 {
+				b.logger.Error().Err(err).Int(logkey.ErrorCount, failures).Msg("digest failed")
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// PublishDue writes the newest due issue into Options.Dir unless its week
+// is done or its file exists, and returns the week it dealt with. Run calls
+// it on every tick.
+func (b *Builder) PublishDue(ctx context.Context, done feeds.Week) (feeds.Week, error) {
+	o := b.o()
+	w := b.Latest(o.Now())
+	if w == done {
+		return w, nil
+	}
+	is, err := b.Build(ctx, w)
+	if err != nil {
+		return done, err
+	}
+	if is.Len() == 0 {
+		b.logger.Info().Str(logkey.Week, w.String()).Msg("digest empty")
+		return w, nil
+	}
+	name, err := b.FileName(is)
+	if err != nil {
+		return done, err
+	}
+	path := filepath.Join(o.Dir, name)
+	if _, err := os.Stat(path); err == nil {
+		return w, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return done, err
+	}
+	if _, err := b.WriteFile(o.Dir, is); err != nil {
+		return done, err
+	}
+	b.logger.Info().Str(logkey.Week, w.String()).Str(logkey.Path, path).Int(logkey.Items, is.Len()).Msg("digest written")
+	return w, nil
+}
