@@ -50,7 +50,11 @@ func (p *Publisher) get(ctx context.Context, key, contentType string, render ren
 	ch := p.renders.DoChan(key+"\x00"+st.String(), func() (any, error) {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), renderTimeout)
 		defer cancel()
+		start := time.Now()
 		body, modified, err := render(rctx, snap)
+		if obs := snap.opts.ObserveRender; obs != nil {
+			obs(key, time.Since(start), err)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -103,6 +103,10 @@ type Options struct {
 	Digest Digest
 	// DigestTitle names the digest view (default "周刊").
 	DigestTitle string
+	// ObserveRender, if set, is called after every render (metrics) with
+	// the rendered document's cache key, the time it took and its error.
+	ObserveRender func(key string, took time.Duration, err error)
+
 	// DigestIssues is the number of issues in the digest feed (default 10).
 	DigestIssues int
 }

@@ -277,6 +277,9 @@ func (m *Main) publishOptions(cfg *config.Config, base string) publisher.Options
 	if m.Digest != nil {
 		o.Digest = m.Digest
 	}
+	if m.metrics != nil {
+		o.ObserveRender = m.metrics.observeRender
+	}
 	return o
 }
 

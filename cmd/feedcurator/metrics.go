@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,8 @@ type metrics struct {
 	httpRequests *prometheus.CounterVec
 	httpSeconds  *prometheus.HistogramVec
 	reloads      *prometheus.CounterVec
+	renders      *prometheus.CounterVec
+	renderSecs   prometheus.Histogram
 }
 
 func newMetrics(db *sqlite.DB) *metrics {
@@ -52,12 +55,21 @@ func newMetrics(db *sqlite.DB) *metrics {
 			Help:    "Time to serve an HTTP request, by route.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 8),
 		}, []string{"route"}),
+		renders: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedcurator_publish_renders_total",
+			Help: "Documents rendered by the publisher (once per change, not per request), by format and result.",
+		}, []string{"format", "result"}),
+		renderSecs: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "feedcurator_publish_render_duration_seconds",
+			Help:    "Time to render one published document.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 8),
+		}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "feedcurator_config_reloads_total",
 			Help: "Configuration reloads, by result: ok or error.",
 		}, []string{"result"}),
 	}
-	m.reg.MustRegister(m.fetches, m.fetchSeconds, m.ingested, m.httpRequests, m.httpSeconds, m.reloads,
+	m.reg.MustRegister(m.fetches, m.fetchSeconds, m.ingested, m.httpRequests, m.httpSeconds, m.reloads, m.renders, m.renderSecs,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&storeCollector{db: db})
 	return m
@@ -69,6 +81,25 @@ func (m *metrics) observe(r aggregator.Result) {
 	m.fetchSeconds.Observe(r.Elapsed.Seconds())
 	m.ingested.WithLabelValues("new").Add(float64(r.Stats.New))
 	m.ingested.WithLabelValues("updated").Add(float64(r.Stats.Updated))
+}
+
+// observeRender records one publisher render; it is the publisher's
+// ObserveRender hook. The label is the document's format only, never its
+// cache key, which holds paging cursors.
+func (m *metrics) observeRender(key string, took time.Duration, err error) {
+	format := "page"
+	if i := strings.IndexAny(key, "?\x00"); i >= 0 {
+		key = key[:i]
+	}
+	if i := strings.LastIndexByte(key, '.'); i >= 0 && len(key)-i <= 6 {
+		format = key[i+1:]
+	}
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.renders.WithLabelValues(format, result).Inc()
+	m.renderSecs.Observe(took.Seconds())
 }
 
 // fetchResult classifies a poll's outcome into a small fixed set of labels.

@@ -197,7 +197,7 @@ func TestDaemonSignalsAndSIGTERM(t *testing.T) {
 		_, _ = mb.ReadFrom(resp.Body)
 		return bytes.Contains(mb.Bytes(), []byte("feedcurator_sources_backoff 4"))
 	})
-	for _, want := range []string{`feedcurator_fetches_total{result="ok"}`, `feedcurator_fetches_total{result="error_http_4xx"}`, "feedcurator_fetch_duration_seconds_bucket", `feedcurator_items{section="paas"}`, "feedcurator_sources_backoff 4", `feedcurator_http_requests_total{code="200",route="GET /healthz"}`} {
+	for _, want := range []string{`feedcurator_fetches_total{result="ok"}`, `feedcurator_fetches_total{result="error_http_4xx"}`, "feedcurator_fetch_duration_seconds_bucket", `feedcurator_items{section="paas"}`, "feedcurator_sources_backoff 4", `feedcurator_http_requests_total{code="200",route="GET /healthz"}`, `feedcurator_publish_renders_total{format="atom",result="ok"}`} {
 		if !bytes.Contains(mb.Bytes(), []byte(want)) {
 			t.Errorf("metrics lack %s", want)
 		}
