@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
+
+	"github.com/feedcurator/feedcurator/config"
+	"github.com/feedcurator/feedcurator/sqlite"
+)
+
+func rssDoc(title string, items ...string) string {
+	return `<?xml version="1.0"?><rss version="2.0"><channel><title>` + title + `</title><link>https://hostile.example/</link>` +
+		strings.Join(items, "") + `</channel></rss>`
+}
+
+func rssItem(guid, title, link, date string) string {
+	s := "<item><title>" + title + "</title>"
+	if guid != "" {
+		s += "<guid>" + guid + "</guid>"
+	}
+	if link != "" {
+		s += "<link>" + link + "</link>"
+	}
+	if date != "" {
+		s += "<pubDate>" + date + "</pubDate>"
+	}
+	return s + "<description>Kubernetes 集群 and Docker 容器.</description></item>"
+}
+
+func encode(t *testing.T, enc encoding.Encoding, s string) []byte {
+	b, err := enc.NewEncoder().Bytes([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// hostileFarm serves one misbehaving or unusual source per path, and the
+// good ones, and counts requests.
+func hostileFarm(t *testing.T) (*httptest.Server, map[string]int) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	xml := func(ct string, body []byte) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", ct)
+			w.Write(body)
+		}
+	}
+	var big strings.Builder
+	for i := 0; i < 10000; i++ {
+		big.WriteString(rssItem(fmt.Sprintf("big-%d", i), fmt.Sprintf("Item %d of a huge feed", i), "", ""))
+	}
+	var bomb bytes.Buffer
+	gz := gzip.NewWriter(&bomb)
+	gz.Write([]byte(rssDoc("bomb")[:60]))
+	gz.Write(bytes.Repeat([]byte(" "), 64<<20))
+	gz.Close()
+
+	mux := http.NewServeMux()
+	routes := map[string]http.HandlerFunc{
+		"/malformed": xml("application/rss+xml", []byte(`<rss><channel><title>x</title><item><title>unclosed`)),
+		"/html":      xml("text/html", []byte(`<!doctype html><html><body>not a feed</body></html>`)),
+		"/empty":     xml("application/rss+xml", nil),
+		"/huge-body": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/rss+xml")
+			chunk := bytes.Repeat([]byte("<!-- padding -->"), 4096)
+			for i := 0; i < (50<<20)/len(chunk); i++ {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		},
+		"/gzip-bomb": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/rss+xml")
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Write(bomb.Bytes())
+		},
+		"/drip": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/rss+xml")
+			for i := 0; i < 60; i++ {
+				if _, err := w.Write([]byte("<")); err != nil {
+					return
+				}
+				w.(http.Flusher).Flush()
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(time.Second):
+				}
+			}
+		},
+		"/loop":  func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop2", http.StatusFound) },
+		"/loop2": func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) },
+		"/moved": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/good-en", http.StatusMovedPermanently)
+		},
+		"/temp": func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/good-zh", http.StatusFound) },
+		"/404":  http.NotFound,
+		"/410":  func(w http.ResponseWriter, r *http.Request) { http.Error(w, "gone", http.StatusGone) },
+		"/429": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "3600")
+			http.Error(w, "slow down", 429)
+		},
+		"/503": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "120")
+			http.Error(w, "busy", 503)
+		},
+		"/500":          func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", 500) },
+		"/good-en":      xml("application/rss+xml", []byte(rssDoc("Good EN", rssItem("en-1", "Kubernetes operators in production", "https://hostile.example/en/1", "Mon, 23 Nov 2026 08:00:00 GMT")))),
+		"/good-zh":      xml("application/rss+xml; charset=utf-8", []byte(rssDoc("好的中文源", rssItem("zh-1", "容器编排的落地实践", "https://hostile.example/zh/1", "Mon, 23 Nov 2026 16:00:00 CST")))),
+		"/gbk":          xml("text/xml; charset=gbk", encode(t, simplifiedchinese.GBK, rssDoc("GBK 源", rssItem("gbk-1", "深入理解Docker容器网络", "https://hostile.example/gbk/1", "")))),
+		"/gb2312":       xml("text/xml; charset=gb2312", encode(t, simplifiedchinese.GBK, rssDoc("GB2312 源", rssItem("gb-1", "阿里云完成新一轮融资", "https://hostile.example/gb/1", "")))),
+		"/big5":         xml("text/xml; charset=big5", encode(t, traditionalchinese.Big5, rssDoc("Big5 源", rssItem("big5-1", "容器編排的實踐", "https://hostile.example/big5/1", "")))),
+		"/latin1":       xml("text/xml; charset=iso-8859-1", encode(t, charmap.ISO8859_1, strings.ReplaceAll(rssDoc("Café", rssItem("l1-1", "Déploiement de conteneurs à grande échelle", "https://hostile.example/l1/1", "")), "Kubernetes 集群 and Docker 容器.", "Kubernetes et Docker."))),
+		"/bad-utf8":     xml("application/rss+xml", []byte(rssDoc("Bad \xff UTF-8", rssItem("u-1", "Title with \xfe bad bytes", "https://hostile.example/u/1", "")))),
+		"/entities":     xml("application/rss+xml", []byte(rssDoc("Ents", rssItem("e-1", "Docker &amp; Kubernetes &#x4E2D;&#25991; \x01\x08 control", "https://hostile.example/e/1", "")))),
+		"/dup-guids":    xml("application/rss+xml", []byte(rssDoc("Dups", rssItem("d", "First", "https://hostile.example/d/1", ""), rssItem("d", "Second", "https://hostile.example/d/2", "")))),
+		"/no-guid":      xml("application/rss+xml", []byte(rssDoc("NoGUID", rssItem("", "Only a title and a summary", "", "")))),
+		"/dates":        xml("application/rss+xml", []byte(rssDoc("Dates", rssItem("future", "From the future", "https://hostile.example/f", "Fri, 01 Jan 2100 00:00:00 GMT"), rssItem("past", "From the past", "https://hostile.example/p", "Thu, 01 Jan 1970 00:00:00 GMT")))),
+		"/ten-thousand": xml("application/rss+xml", []byte(rssDoc("Huge", big.String()))),
+	}
+	for path, h := range routes {
+		h := h
+		path := path
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			hits[path]++
+			mu.Unlock()
+			h(w, r)
+		})
+	}
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, hits
+}
+
+// TestHostileSources polls a farm of broken, hostile and unusual sources
+// next to good ones, twice: the daemon stays up with bounded memory, every
+// good source is published, and each broken one has its error recorded and
+// logged once.
+func TestHostileSources(t *testing.T) {
+	srv, _ := hostileFarm(t)
+	tlsSrv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // handshake failures are the point
+	tlsSrv.StartTLS()                                   // with a certificate nobody trusts
+	t.Cleanup(tlsSrv.Close)
+	dir := t.TempDir()
+
+	broken := []string{"malformed", "html", "empty", "huge-body", "gzip-bomb", "drip", "loop", "404", "410", "429", "503", "500"}
+	good := []string{"good-en", "good-zh", "gbk", "gb2312", "big5", "latin1", "bad-utf8", "entities", "dup-guids", "no-guid", "dates", "ten-thousand", "moved", "temp"}
+	var b strings.Builder
+	fmt.Fprintf(&b, "database: %s\nlisten: 127.0.0.1:0\n", filepath.Join(dir, "db"))
+	b.WriteString("fetch:\n  timeout: 2s\n  max_body_size: 8MiB\n  workers: 32\n  per_host: 32\n")
+	b.WriteString("publish:\n  items: 100\n")
+	b.WriteString("sources:\n")
+	for _, p := range append(append([]string{}, broken...), good...) {
+		fmt.Fprintf(&b, "  - name: %s\n    url: %s/%s\n", p, srv.URL, p)
+	}
+	fmt.Fprintf(&b, "  - name: tls\n    url: %s/feed\n", tlsSrv.URL)
+	b.WriteString("  - name: dns\n    url: http://no-such-host.invalid/feed\n")
+	broken = append(broken, "tls", "dns")
+	b.WriteString("sections:\n  - id: paas\n    title: PaaS\n    rules:\n      - keywords: [kubernetes, 编排, 編排]\n  - id: misc\n    title: Misc\n")
+	cfgPath := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfgPath, []byte(b.String()), 0o644)
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var logs syncBuffer
+	m := NewMain(cfg, zerolog.New(&logs))
+	ctx := context.Background()
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(ctx)
+	for round := 0; round < 2; round++ {
+		m.Poller.PollAll(ctx, nil)
+	}
+	if _, _, err := m.Curator.ClassifyPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	t.Logf("heap in use after two rounds: %d MiB", ms.HeapInuse>>20)
+	if ms.HeapInuse > 256<<20 {
+		t.Errorf("heap in use %d MiB: memory is not bounded", ms.HeapInuse>>20)
+	}
+
+	srcs, err := m.DB.Sources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, _ := m.DB.SourceItemCounts(ctx)
+	byName := map[string]int{}
+	for _, s := range srcs {
+		byName[s.Name] = counts[s.ID]
+		isBroken := false
+		for _, bname := range broken {
+			isBroken = isBroken || s.Name == bname
+		}
+		if isBroken {
+			if s.State.ErrorCount == 0 || s.State.LastError == "" {
+				t.Errorf("%s: no error recorded (%+v)", s.Name, s.State)
+			}
+			// Logged once, though polled twice.
+			if n := strings.Count(logs.String(), `"source_name":"`+s.Name+`"`); n != 1 {
+				t.Errorf("%s: %d log lines, want 1 (an error is logged once per change)", s.Name, n)
+			}
+		} else if s.State.ErrorCount != 0 || counts[s.ID] == 0 {
+			t.Errorf("%s: error %q, %d items", s.Name, s.State.LastError, counts[s.ID])
+		}
+	}
+	if byName["dup-guids"] != 1 || byName["ten-thousand"] != 10000 || byName["dates"] != 2 {
+		t.Errorf("item counts %v", byName)
+	}
+	// A 301 moves the source, a 302 does not.
+	for _, s := range srcs {
+		if s.Name == "moved" && !strings.HasSuffix(s.State.URL, "/good-en") {
+			t.Errorf("301 did not update the URL: %s", s.State.URL)
+		}
+		if s.Name == "temp" && !strings.HasSuffix(s.State.URL, "/temp") {
+			t.Errorf("302 updated the URL: %s", s.State.URL)
+		}
+	}
+
+	// Every good source is published, with text decoded right.
+	items, err := m.DB.ListItems(ctx, sqliteFilterAll())
+	if err != nil {
+		t.Fatal(err)
+	}
+	titles := map[string]bool{}
+	for _, it := range items {
+		titles[it.Title] = true
+		if it.Title == "From the future" && it.SortTime.After(time.Now().Add(2*time.Hour)) {
+			t.Errorf("future-dated item sorts at %s", it.SortTime)
+		}
+		if strings.ContainsAny(it.Title, "\x01\x08") || !utf8Valid(it.Title) {
+			t.Errorf("title %q carries control characters or invalid UTF-8", it.Title)
+		}
+	}
+	for _, want := range []string{"深入理解Docker容器网络", "阿里云完成新一轮融资", "容器編排的實踐", "Déploiement de conteneurs à grande échelle", "Docker & Kubernetes 中文 control", "容器编排的落地实践"} {
+		if !titles[want] {
+			t.Errorf("no item titled %q", want)
+		}
+	}
+}
+
+func sqliteFilterAll() sqlite.ItemFilter {
+	return sqlite.ItemFilter{Limit: 20000, Unpublished: true}
+}
+
+func utf8Valid(s string) bool { return utf8.ValidString(s) }
