@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/internal/atomicfile"
 )
 
 // Markdown renders is as a Jekyll post in the shape of the seed digests:
@@ -81,41 +82,10 @@ func (b *Builder) WriteFile(dir string, is *feeds.Issue) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("write digest %s: %w", is.Week, err)
 	}
-	if err := writeFileAtomic(path, b.Markdown(is)); err != nil {
+	if _, err := atomicfile.Write(path, b.Markdown(is), 0o644); err != nil {
 		return "", fmt.Errorf("write digest %s: %w", is.Week, err)
 	}
 	return path, nil
-}
-
-// writeFileAtomic replaces path with data through a temporary file in the
-// same folder, synced before the rename. It does nothing when path already
-// holds data.
-func writeFileAtomic(path string, data []byte) error {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
-		return nil
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }
 
 // oneLine collapses white space, line breaks included, to single spaces.

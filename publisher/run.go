@@ -1,7 +1,6 @@
 package publisher
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/internal/atomicfile"
 	"github.com/feedcurator/feedcurator/internal/logkey"
 )
 
@@ -199,7 +199,7 @@ func (p *Publisher) writeStatic(ctx context.Context, s snapshot, dir string) err
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return fmt.Errorf("write static site: %w", err)
 		}
-		changed, err := writeFileAtomic(path, files[name])
+		changed, err := atomicfile.Write(path, files[name], 0o644)
 		if err != nil {
 			return fmt.Errorf("write static site: %w", err)
 		}
@@ -211,36 +211,4 @@ func (p *Publisher) writeStatic(ctx context.Context, s snapshot, dir string) err
 		p.logger.Info().Str(logkey.Path, dir).Int(logkey.Count, written).Msg("static site written")
 	}
 	return nil
-}
-
-// writeFileAtomic replaces path with data through a temporary file in the
-// same folder, synced before the rename, so a web server never serves half
-// a file. It reports false, writing nothing, when path already holds data.
-func writeFileAtomic(path string, data []byte) (bool, error) {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
-		return false, nil
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return false, err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return false, err
-	}
-	return true, nil
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/feedcurator/feedcurator/config"
 	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/internal/atomicfile"
 )
 
 // cmdDigest builds the digest issue of an ISO week from the store and
@@ -92,7 +92,8 @@ func cmdExportOPML(ctx context.Context, args []string, stdout, stderr io.Writer)
 		_, err := stdout.Write(buf.Bytes())
 		return err
 	}
-	return writeFileAtomic(*out, buf.Bytes(), 0o644)
+	_, err = atomicfile.Write(*out, buf.Bytes(), 0o644)
+	return err
 }
 
 // cmdImportOPML adds the feeds of an OPML file to the configuration's
@@ -202,35 +203,9 @@ func cmdImportOPML(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(cf.config, buf.Bytes(), fi.Mode().Perm()); err != nil {
+	if _, err := atomicfile.Write(cf.config, buf.Bytes(), fi.Mode().Perm()); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "added %d sources to %s (feedcurator reload applies them)\n", added, cf.config)
 	return nil
-}
-
-// writeFileAtomic writes data to path through a temporary file and a rename,
-// so readers see the old file or the new one, never a part.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
