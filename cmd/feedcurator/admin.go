@@ -23,6 +23,23 @@ import (
 // The admin commands read (and, for item, write) the same database as a
 // running daemon: SQLite's WAL lets them work side by side.
 
+// openCommand parses a command's flags, loads its configuration and opens
+// the store.
+func openCommand(ctx context.Context, fs *flag.FlagSet, cf *commonFlags, args []string, stderr io.Writer) (*config.Config, *sqlite.DB, error) {
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return nil, nil, err
+	}
+	cfg, err := loadConfig(cf.config, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, db, nil
+}
+
 // openStore opens the configured database, which must exist already.
 func openStore(ctx context.Context, cfg *config.Config) (*sqlite.DB, error) {
 	path := databasePath(cfg.Database)
@@ -102,14 +119,7 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var af adminFlags
 	fs := flag.NewFlagSet("sources", flag.ContinueOnError)
 	af.register(fs)
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(af.config, stderr)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, cfg)
+	_, db, err := openCommand(ctx, fs, &af.commonFlags, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -249,14 +259,7 @@ func cmdStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var af adminFlags
 	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
 	af.register(fs)
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(af.config, stderr)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, cfg)
+	cfg, db, err := openCommand(ctx, fs, &af.commonFlags, args, stderr)
 	if err != nil {
 		return err
 	}

@@ -207,22 +207,15 @@ func cmdRulesTest(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs := flag.NewFlagSet("rules test", flag.ContinueOnError)
 	af.register(fs)
 	examples := fs.Int("examples", 3, "examples shown per move")
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(af.config, stderr)
-	if err != nil {
-		return err
-	}
-	rs, err := cfg.Ruleset()
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, cfg)
+	cfg, db, err := openCommand(ctx, fs, &af.commonFlags, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	rs, err := cfg.Ruleset()
+	if err != nil {
+		return err
+	}
 
 	out := rulesTestOut{Moves: map[string]int{}, Examples: map[string][]example{}}
 	var after int64
