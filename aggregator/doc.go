@@ -10,4 +10,11 @@
 // per host, backs off failing sources exponentially and saves each result
 // through the Store interface, which the sqlite package satisfies. The
 // curator reads the stored items from there; the aggregator imports neither.
+//
+// Parsing is most of a poll's cost, so the Poller parses only what changed:
+// a 304 is not parsed at all, and of a new document only the items that
+// differ, byte for byte, from the ones it last saved for that source (see
+// delta.go). Workers fetch and parse; saves run beside them, so that the
+// store receives many sources' results at once and can commit them in one
+// transaction.
 package aggregator

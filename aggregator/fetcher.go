@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/feedcurator/feedcurator/feeds"
@@ -147,6 +148,13 @@ func NewHTTPClient(opts Options) *http.Client {
 // The whole exchange, body and parsing included, is bounded by the
 // Fetcher's timeout and by ctx. Any failure is a *FetchError.
 func (f *Fetcher) Fetch(ctx context.Context, src feeds.Source) (*Response, error) {
+	return f.fetch(ctx, src, parseAll)
+}
+
+// parseFunc parses a fetched body; see deltaParser.
+type parseFunc func(body []byte, url, contentType string) (*feeds.Feed, error)
+
+func (f *Fetcher) fetch(ctx context.Context, src feeds.Source, parse parseFunc) (*Response, error) {
 	target := src.State.URL
 	if target == "" {
 		target = src.ConfigURL
@@ -253,11 +261,13 @@ func (f *Fetcher) Fetch(ctx context.Context, src feeds.Source) (*Response, error
 		return nil, fe
 	}
 
-	body, err := f.readBody(resp)
-	if err != nil {
+	body := getBuffer()
+	defer putBuffer(body)
+	if err := f.readBody(resp, body); err != nil {
 		return fail(final, resp.StatusCode, timedOut(err))
 	}
-	feed, err := feeds.Parse(bytes.NewReader(body), final, resp.Header.Get("Content-Type"))
+	// The parse copies what it keeps: the buffer is reused afterwards.
+	feed, err := parse(body.Bytes(), final, resp.Header.Get("Content-Type"))
 	if err != nil {
 		return fail(final, resp.StatusCode, err)
 	}
@@ -266,41 +276,84 @@ func (f *Fetcher) Fetch(ctx context.Context, src feeds.Source) (*Response, error
 	return out, nil
 }
 
-// readBody returns the decompressed body, at most maxBodySize bytes.
-func (f *Fetcher) readBody(resp *http.Response) ([]byte, error) {
+// readBody reads the decompressed body into buf, at most maxBodySize bytes.
+func (f *Fetcher) readBody(resp *http.Response, buf *bytes.Buffer) error {
 	var r io.Reader = resp.Body
 	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
 		if f.maxBodySize > 0 && resp.ContentLength > f.maxBodySize {
-			return nil, &bodyTooLargeError{f.maxBodySize}
+			return &bodyTooLargeError{f.maxBodySize}
 		}
 	case "gzip", "x-gzip":
+		gz := gunzippers.Get().(*gunzipper)
+		defer gunzippers.Put(gz)
+		gz.br.Reset(resp.Body)
+		defer gz.br.Reset(nil)
 		// Some servers label plain bodies gzip; trust the magic number.
-		br := bufio.NewReader(resp.Body)
-		if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-			zr, err := gzip.NewReader(br)
-			if err != nil {
-				return nil, fmt.Errorf("gzip: %w", err)
+		if magic, _ := gz.br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+			if err := gz.reset(); err != nil {
+				return fmt.Errorf("gzip: %w", err)
 			}
-			defer zr.Close()
-			r = zr
+			defer gz.zr.Close()
+			r = gz.zr
 		} else {
-			r = br
+			r = gz.br
 		}
 	default:
-		return nil, fmt.Errorf("unsupported content-encoding %q", enc)
+		return fmt.Errorf("unsupported content-encoding %q", enc)
 	}
 	if f.maxBodySize > 0 {
 		r = io.LimitReader(r, f.maxBodySize+1)
 	}
-	body, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("read body: %w", err)
+	if resp.ContentLength > 0 && resp.ContentLength < 1<<20 {
+		buf.Grow(int(resp.ContentLength))
 	}
-	if f.maxBodySize > 0 && int64(len(body)) > f.maxBodySize {
-		return nil, &bodyTooLargeError{f.maxBodySize}
+	if _, err := buf.ReadFrom(r); err != nil {
+		return fmt.Errorf("read body: %w", err)
 	}
-	return body, nil
+	if f.maxBodySize > 0 && int64(buf.Len()) > f.maxBodySize {
+		return &bodyTooLargeError{f.maxBodySize}
+	}
+	return nil
+}
+
+// Fetches reuse their body buffers and gzip readers: a poll of thousands of
+// sources would otherwise allocate (and collect) each of them again per
+// source, a good share of all it allocates.
+var (
+	buffers    = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	gunzippers = sync.Pool{New: func() any { return &gunzipper{br: bufio.NewReaderSize(nil, 32<<10)} }}
+)
+
+// maxPooledBuffer is the largest buffer kept for reuse; a rare huge feed
+// does not pin its memory.
+const maxPooledBuffer = 1 << 20
+
+func getBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBuffer {
+		b.Reset()
+		buffers.Put(b)
+	}
+}
+
+// gunzipper is a reusable gzip reader and the buffered reader under it.
+type gunzipper struct {
+	br *bufio.Reader
+	zr *gzip.Reader
+}
+
+func (g *gunzipper) reset() error {
+	if g.zr == nil {
+		zr, err := gzip.NewReader(g.br)
+		if err != nil {
+			return err
+		}
+		g.zr = zr
+		return nil
+	}
+	return g.zr.Reset(g.br)
 }
 
 func allPermanent(hops []Redirect) bool {

@@ -80,6 +80,7 @@ type Poller struct {
 	opts    Options
 	log     zerolog.Logger
 	slots   chan struct{} // worker pool: one token per running worker
+	saving  chan struct{} // one token per save in progress
 	wake    chan struct{} // nudges Run to look at the queue again
 
 	heartbeat atomic.Int64 // unix nanoseconds of the scheduler's last turn
@@ -102,6 +103,7 @@ type job struct {
 	ctx  context.Context
 	e    *entry
 	src  feeds.Source // snapshot taken when claimed
+	dg   *digest      // the entry's digest when claimed
 	host string
 	done func(*Result) // called once; nil when the job never ran (cancelled while waiting)
 }
@@ -116,6 +118,7 @@ func NewPoller(store Store, client *http.Client, opts Options, logger zerolog.Lo
 		opts:    opts,
 		log:     logger.With().Str(logkey.Component, "aggregator").Logger(),
 		slots:   make(chan struct{}, opts.Workers),
+		saving:  make(chan struct{}, opts.Workers*pendingSavesPerWorker),
 		wake:    make(chan struct{}, 1),
 		entries: make(map[int64]*entry),
 		hosts:   make(map[string]*hostState),
@@ -319,7 +322,7 @@ func (p *Poller) PollAll(ctx context.Context, onResult func(Result)) Summary {
 			}
 			p.mu.Lock()
 			for _, j := range jobs[i:] {
-				p.settleLocked(j.e, nil)
+				p.settleLocked(j.e, nil, nil)
 			}
 			p.mu.Unlock()
 			p.signal()
@@ -339,12 +342,13 @@ func (p *Poller) claimLocked(ctx context.Context, e *entry, done func(*Result)) 
 		heap.Remove(&p.queue, e.index)
 	}
 	e.busy = true
-	return &job{ctx: ctx, e: e, src: e.src, host: hostOf(e.src), done: done}
+	return &job{ctx: ctx, e: e, src: e.src, dg: e.digest, host: hostOf(e.src), done: done}
 }
 
 // settleLocked puts e back in the queue after a fetch, with its new state
-// (nil: unchanged, the fetch did not happen), or forgets it if removed.
-func (p *Poller) settleLocked(e *entry, st *feeds.FetchState) {
+// (nil: unchanged, the fetch did not happen) and digest, or forgets it if
+// removed.
+func (p *Poller) settleLocked(e *entry, st *feeds.FetchState, dg *digest) {
 	e.busy = false
 	if e.removed {
 		if p.entries[e.src.ID] == e {
@@ -355,6 +359,7 @@ func (p *Poller) settleLocked(e *entry, st *feeds.FetchState) {
 	if st != nil {
 		e.src.State = *st
 		e.next = st.NextCheck
+		e.digest = dg
 	}
 	heap.Push(&p.queue, e)
 }
@@ -380,23 +385,27 @@ func (p *Poller) dispatch(j *job) {
 }
 
 // work polls j, then, keeping its worker and host slot, the jobs waiting
-// for the same host, one by one.
+// for the same host, one by one. A worker only fetches and parses: it hands
+// each save to a goroutine of its own and moves on, so that the fetches
+// keep going while the store writes, and the store gets the saves of many
+// sources at once, which it commits together (see sqlite.DB.SaveFetch). At
+// most Workers*pendingSavesPerWorker saves wait at a time; past that a
+// worker waits too. A source stays claimed until its save is done.
 func (p *Poller) work(j *job) {
 	defer func() { <-p.slots }()
 	for j != nil {
-		res, st := p.poll(j.ctx, j.src)
+		f := p.fetch(j.ctx, j.src, j.dg)
 
 		var next *job
 		var dropped []*job
 		p.mu.Lock()
-		p.settleLocked(j.e, st)
 		hs := p.hosts[j.host]
 		for next == nil && len(hs.waiting) > 0 {
 			w := hs.waiting[0]
 			hs.waiting[0] = nil
 			hs.waiting = hs.waiting[1:]
 			if w.ctx.Err() != nil {
-				p.settleLocked(w.e, nil)
+				p.settleLocked(w.e, nil, nil)
 				dropped = append(dropped, w)
 				continue
 			}
@@ -409,17 +418,32 @@ func (p *Poller) work(j *job) {
 			}
 		}
 		p.mu.Unlock()
-		p.signal()
 
-		if res != nil && p.opts.Observe != nil {
-			p.opts.Observe(*res)
-		}
-		j.done(res)
+		p.saving <- struct{}{}
+		go p.finish(j, f)
 		for _, w := range dropped {
 			w.done(nil)
 		}
 		j = next
 	}
+}
+
+// pendingSavesPerWorker bounds the saves waiting for the store.
+const pendingSavesPerWorker = 4
+
+// finish saves what j fetched, puts its source back in the schedule and
+// reports the result.
+func (p *Poller) finish(j *job, f *fetched) {
+	defer func() { <-p.saving }()
+	res, st, dg := p.save(j.ctx, f)
+	p.mu.Lock()
+	p.settleLocked(j.e, st, dg)
+	p.mu.Unlock()
+	p.signal()
+	if res != nil && p.opts.Observe != nil {
+		p.opts.Observe(*res)
+	}
+	j.done(res)
 }
 
 func (p *Poller) signal() {
@@ -442,59 +466,86 @@ func hostOf(src feeds.Source) string {
 	return strings.ToLower(u.Host)
 }
 
-// poll fetches src, saves the result and logs it. It returns the source's
-// new in-memory state, or nil if ctx was cancelled before anything was
-// fetched, in which case nothing was saved.
-func (p *Poller) poll(ctx context.Context, src feeds.Source) (*Result, *feeds.FetchState) {
-	start := time.Now()
-	resp, err := p.fetcher.Fetch(ctx, src)
+// fetched is one fetch's outcome, to be saved.
+type fetched struct {
+	src       feeds.Source
+	dg        *digest // the digest the fetch parsed against
+	start     time.Time
+	cancelled error // ctx ended before anything was fetched: save nothing
+	resp      *Response
+	fetchErr  error
+	now       time.Time
+	st        feeds.FetchState
+	items     []feeds.Item
+	status    int
+	retry     time.Duration
+	outcome   string
+	dp        deltaParser
+}
+
+// fetch fetches and parses src against dg, the digest of the document last
+// saved (nil for none), and works out the source's new state.
+func (p *Poller) fetch(ctx context.Context, src feeds.Source, dg *digest) *fetched {
+	f := &fetched{src: src, dg: dg, start: time.Now(), outcome: OutcomeOK}
+	f.dp.prev = dg
+	resp, err := p.fetcher.fetch(ctx, src, f.dp.parse)
 	if err != nil && ctx.Err() != nil {
 		// Shutdown or the caller's deadline: not the source's fault.
-		return &Result{Source: src, Outcome: OutcomeError, Err: err, Elapsed: time.Since(start), NextCheck: src.State.NextCheck}, nil
+		f.cancelled = err
+		return f
 	}
-	now := p.opts.Now()
-	prev := src.State
-
-	var (
-		st       feeds.FetchState
-		items    []feeds.Item
-		status   int
-		retry    time.Duration
-		outcome  = OutcomeOK
-		fetchErr = err
-	)
+	f.resp, f.fetchErr, f.now = resp, err, p.opts.Now()
 	if err != nil {
 		var fe *FetchError
 		if errors.As(err, &fe) {
-			status, retry = fe.StatusCode, fe.RetryAfter
+			f.status, f.retry = fe.StatusCode, fe.RetryAfter
 		}
-		st = p.failedState(src, now, err, status, retry)
-		outcome = OutcomeError
+		f.st = p.failedState(src, f.now, err, f.status, f.retry)
+		f.outcome = OutcomeError
 	} else {
-		status = resp.StatusCode
-		st, items = p.succeededState(src, now, resp)
+		f.status = resp.StatusCode
+		f.st, f.items = p.succeededState(src, f.now, resp)
 		if resp.NotModified {
-			outcome = OutcomeNotModified
+			f.outcome = OutcomeNotModified
 		}
 	}
+	return f
+}
+
+// save writes what fetch found and logs it. It returns the source's new
+// in-memory state and digest, or a nil state if the fetch was cancelled
+// before anything was fetched, in which case nothing was saved.
+func (p *Poller) save(ctx context.Context, f *fetched) (*Result, *feeds.FetchState, *digest) {
+	src := f.src
+	if f.cancelled != nil {
+		return &Result{Source: src, Outcome: OutcomeError, Err: f.cancelled, Elapsed: time.Since(f.start), NextCheck: src.State.NextCheck}, nil, f.dg
+	}
+	st, outcome, err, dg := f.st, f.outcome, f.fetchErr, f.dg
 
 	// The write outlives ctx: what was fetched is saved even at shutdown.
 	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
-	stats, serr := p.store.SaveFetch(saveCtx, src.ID, st, items, now)
+	stats, serr := p.store.SaveFetch(saveCtx, src.ID, st, f.items, f.now)
 	cancel()
-	if serr != nil {
+	switch {
+	case serr != nil:
 		// Nothing was written. Keep the old validators in memory so the next
-		// poll fetches the items again instead of getting a 304.
+		// poll fetches the items again instead of getting a 304, and parse
+		// them all again.
 		err = fmt.Errorf("save fetch: %w", serr)
-		st = p.failedState(src, now, err, status, 0)
+		st = p.failedState(src, f.now, err, f.status, 0)
 		outcome, stats = OutcomeError, feeds.SaveStats{}
+		dg = nil
+	case err == nil && !f.resp.NotModified:
+		// The items the parse skipped are the store's unchanged ones.
+		stats.Unchanged += f.dp.skipped
+		dg = f.dp.next
 	}
 
-	res := &Result{Outcome: outcome, Stats: stats, Err: err, Elapsed: time.Since(start), NextCheck: st.NextCheck}
+	res := &Result{Outcome: outcome, Stats: stats, Err: err, Elapsed: time.Since(f.start), NextCheck: st.NextCheck}
 	res.Source = src
 	res.Source.State = st
-	p.logResult(src, prev, st, res, resp, fetchErr, retry)
-	return res, &st
+	p.logResult(src, src.State, st, res, f.resp, f.fetchErr, f.retry)
+	return res, &st, dg
 }
 
 // failedState is src's state after a failed fetch (or save): validators and
@@ -595,7 +646,7 @@ func (p *Poller) logResult(src feeds.Source, prev, st feeds.FetchState, res *Res
 		ev.Msg("not modified")
 		return
 	}
-	ev.Int(logkey.Items, len(resp.Feed.Items)).
+	ev.Int(logkey.Items, res.Stats.New+res.Stats.Updated+res.Stats.Unchanged).
 		Int(logkey.New, res.Stats.New).
 		Int(logkey.Updated, res.Stats.Updated).
 		Int(logkey.Unchanged, res.Stats.Unchanged).

@@ -611,3 +611,70 @@ func TestPollAllCancelled(t *testing.T) {
 		t.Errorf("summary %+v", sum)
 	}
 }
+
+// TestPollParsesChangedItemsOnly checks what the store sees when a feed
+// changes: the new and edited items, with the unchanged ones counted but
+// neither parsed nor sent again; and everything again after a failed save.
+func TestPollParsesChangedItemsOnly(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	body := rssDoc("Example", 0, "one", "two", "three")
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/rss+xml")
+		_, _ = w.Write([]byte(body))
+	}))
+	setBody := func(b string) {
+		mu.Lock()
+		body = b
+		mu.Unlock()
+	}
+	c := newClock()
+	store := newMemStore()
+	var sent []int
+	p := aggregator.NewPoller(&countingStore{memStore: store, sent: &sent}, nil, testOptions(c), testLogger(t))
+	p.SetSources([]feeds.Source{source(1, srv.URL)})
+
+	check := func(name string, want feeds.SaveStats, wantSent int) {
+		t.Helper()
+		r := pollOne(t, p, 1)
+		if r.Err != nil || r.Stats != want || sent[len(sent)-1] != wantSent {
+			t.Errorf("%s: %+v, %d items sent, err %v; want %+v, %d sent", name, r.Stats, sent[len(sent)-1], r.Err, want, wantSent)
+		}
+	}
+	check("first", feeds.SaveStats{New: 3}, 3)
+	check("same document", feeds.SaveStats{Unchanged: 3}, 0)
+	// rssDoc numbers links and GUIDs by position: a new item at the tail
+	// leaves the others as they were.
+	setBody(rssDoc("Example", 0, "one", "two", "three", "four"))
+	check("new item", feeds.SaveStats{New: 1, Unchanged: 3}, 1)
+	// An edit parses the whole document again.
+	setBody(rssDoc("Example", 0, "one", "TWO", "three", "four"))
+	check("edited item", feeds.SaveStats{Updated: 1, Unchanged: 3}, 4)
+	if n := store.itemCount(1); n != 4 {
+		t.Errorf("store has %d items, want 4", n)
+	}
+
+	// A failed save forgets the digest: the next fetch sends every item.
+	setBody(rssDoc("Example", 0, "one", "TWO", "three", "four", "five"))
+	store.setErr(errors.New("disk full"))
+	if r := pollOne(t, p, 1); r.Err == nil {
+		t.Fatal("save did not fail")
+	}
+	store.setErr(nil)
+	check("after a failed save", feeds.SaveStats{New: 1, Unchanged: 4}, 5)
+}
+
+// countingStore records how many items each SaveFetch carried.
+type countingStore struct {
+	*memStore
+	sent *[]int
+}
+
+func (s *countingStore) SaveFetch(ctx context.Context, id int64, st feeds.FetchState, items []feeds.Item, now time.Time) (feeds.SaveStats, error) {
+	s.memStore.mu.Lock()
+	*s.sent = append(*s.sent, len(items))
+	s.memStore.mu.Unlock()
+	return s.memStore.SaveFetch(ctx, id, st, items, now)
+}

@@ -126,6 +126,7 @@ type entry struct {
 	index   int          // position in the queue; -1 when not queued
 	busy    bool         // claimed by a fetch (running or waiting for its host)
 	removed bool         // dropped by SetSources while busy
+	digest  *digest      // items of the document last saved; nil: parse the next one whole
 }
 
 // queue is a min-heap of idle entries by next check.

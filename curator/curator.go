@@ -121,6 +121,7 @@ func (c *Curator) ClassifyPending(ctx context.Context) (n, changed int, err erro
 				return n, changed, fmt.Errorf("encode explanation of item %d: %w", items[i].ID, err)
 			}
 			cs[i] = feeds.Classification{ItemID: items[i].ID, Section: ex.Section, Score: ex.Score, Excluded: ex.Excluded, Explain: string(js)}
+			cs[i].CanonicalURL, cs[i].TitleKey = Fingerprint(&items[i])
 		}
 		ch, err := c.store.SetSections(ctx, rs.Version(), cs)
 		if err != nil {

@@ -47,6 +47,7 @@ type Entry struct {
 	Updated   time.Time
 	Category  Category
 	Source    EntrySource
+	Related   []Link // other sources' copies of the same story
 }
 
 // EntrySource names the feed an entry came from (Atom's <source>).
@@ -142,6 +143,9 @@ func newAtomEntry(e *Entry, feedAuthor string) *atomEntry {
 	}
 	if e.Link != "" {
 		x.Links = []gorilla.AtomLink{{Href: e.Link, Rel: "alternate", Type: "text/html"}}
+	}
+	for _, l := range e.Related {
+		x.Links = append(x.Links, gorilla.AtomLink{Href: l.Href, Rel: "related", Type: l.Type})
 	}
 	if e.Summary != "" {
 		x.Summary = &gorilla.AtomSummary{Content: e.Summary, Type: "html"}

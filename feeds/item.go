@@ -77,6 +77,7 @@ type Item struct {
 	SourceTitle string
 	SourceLink  string // the source's website
 	SourceTags  []string
+	AlsoIn      []Mention // other sources with the same story (near-duplicates)
 	Excluded    bool
 }
 
@@ -116,4 +117,15 @@ type Classification struct {
 	Score    float64
 	Excluded bool   // dropped by an exclude rule: stored, never published
 	Explain  string // JSON explanation of the decision
+
+	// Near-duplicate keys: an item of another source with the same
+	// canonical URL or title key is the same story, published once.
+	CanonicalURL string
+	TitleKey     string
+}
+
+// Mention is another source's copy of a story published once.
+type Mention struct {
+	Source string
+	Link   string
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"html"
 	"net/url"
 	"strconv"
 	"strings"
@@ -209,6 +210,14 @@ func (p *Publisher) itemEntry(opts Options, it *feeds.Item, titles map[string]st
 	if e.Category.Label == "" {
 		e.Category.Label = it.Section
 	}
+	if len(it.AlsoIn) > 0 {
+		e.Summary += alsoIn(opts.Lang, it.AlsoIn)
+		for _, m := range it.AlsoIn {
+			if u := safeURL(m.Link); u != "" {
+				e.Related = append(e.Related, feeds.Link{Rel: "related", Href: u, Type: "text/html"})
+			}
+		}
+	}
 	if e.Title == "" {
 		e.Title = firstNonEmpty(feeds.Summarize(feeds.PlainText(e.Summary), 60), "(untitled)")
 	}
@@ -298,4 +307,29 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// alsoIn is the paragraph that lists the other sources of a story published
+// once: "也见于：A、B" in Chinese feeds, "Also in: A, B" otherwise.
+func alsoIn(lang string, ms []feeds.Mention) string {
+	label, sep := "Also in: ", ", "
+	if strings.HasPrefix(strings.ToLower(lang), "zh") {
+		label, sep = "也见于：", "、"
+	}
+	var b strings.Builder
+	b.WriteString("<p>")
+	b.WriteString(label)
+	for i, m := range ms {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		name := html.EscapeString(m.Source)
+		if u := safeURL(m.Link); u != "" {
+			b.WriteString(`<a href="` + html.EscapeString(u) + `">` + name + `</a>`)
+		} else {
+			b.WriteString(name)
+		}
+	}
+	b.WriteString("</p>")
+	return b.String()
 }

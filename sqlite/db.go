@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +40,11 @@ type DB struct {
 	read  *sql.DB // query_only pool
 
 	maxAge atomic.Int64 // retention horizon in nanoseconds; 0 keeps everything
+
+	writer     *writer // batches SaveFetch calls; see writer.go
+	saver      *saver  // SaveFetch's statements, prepared on the write connection
+	writeStats writeStats
+	versions   versionReads
 }
 
 // Open opens the database at path, creating the file (but not its folder) if
@@ -108,6 +114,17 @@ func open(ctx context.Context, path string) (*DB, error) {
 	read.SetMaxOpenConns(readConns)
 	read.SetMaxIdleConns(readConns)
 	db.read = read
+	if db.versions.stmt, err = read.PrepareContext(ctx, "SELECT value FROM meta WHERE key = 'version'"); err != nil {
+		read.Close()
+		write.Close()
+		return nil, err
+	}
+	if err := db.startWriter(ctx); err != nil {
+		db.versions.stmt.Close()
+		read.Close()
+		write.Close()
+		return nil, err
+	}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -126,6 +143,11 @@ func dsn(path string, params ...string) string {
 // database has stopped.
 func (db *DB) Close() error {
 	var errs []error
+	// Queued fetches are written before the connection closes.
+	errs = append(errs, db.stopWriter())
+	if db.versions.stmt != nil {
+		errs = append(errs, db.versions.stmt.Close())
+	}
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}
@@ -247,13 +269,70 @@ func bumpVersion(ctx context.Context, tx *sql.Tx) error {
 
 // Version returns a counter that changes whenever what the publisher serves
 // may have changed: new or edited items, new classifications, source
-// changes. It is a single-row read, cheap enough to call per request.
+// changes. It reflects every commit, of this process or another, that had
+// completed when it was called, and is cheap enough to call per request.
+//
+// The publisher calls it on every request, so concurrent calls share their
+// reads: a call waits for the next read that starts after it arrived, and
+// takes that read's value. Under load one single-row read then answers
+// many requests, while an idle call costs one read, as it always did.
 func (db *DB) Version(ctx context.Context) (int64, error) {
-	var v int64
-	if err := db.read.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'version'").Scan(&v); err != nil {
+	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("read version: %w", err)
 	}
-	return v, nil
+	vr := &db.versions
+	vr.mu.Lock()
+	r := vr.next
+	if r == nil {
+		r = &versionRead{done: make(chan struct{})}
+		vr.next = r
+	}
+	if !vr.reading {
+		vr.reading, vr.next = true, nil
+		go db.readVersions(r)
+	}
+	vr.mu.Unlock()
+	select {
+	case <-r.done:
+		if r.err != nil {
+			return 0, fmt.Errorf("read version: %w", r.err)
+		}
+		return r.v, nil
+	case <-ctx.Done():
+		return 0, fmt.Errorf("read version: %w", ctx.Err())
+	}
+}
+
+// versionReads coalesces Version calls: see Version.
+type versionReads struct {
+	mu      sync.Mutex
+	reading bool         // a read is under way
+	next    *versionRead // the read to start after it, which new calls join
+	stmt    *sql.Stmt
+}
+
+// versionRead is one read of the version, shared by the calls that wait
+// for it.
+type versionRead struct {
+	done chan struct{} // closed when v and err are set
+	v    int64
+	err  error
+}
+
+// readVersions performs r, then the reads that calls queued meanwhile, one
+// after another, until none is waiting.
+func (db *DB) readVersions(r *versionRead) {
+	vr := &db.versions
+	for r != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), busyTimeout)
+		r.err = vr.stmt.QueryRowContext(ctx).Scan(&r.v)
+		cancel()
+		close(r.done)
+		vr.mu.Lock()
+		r, vr.next = vr.next, nil
+		vr.reading = r != nil
+		vr.mu.Unlock()
+	}
 }
 
 // Helpers shared by source.go and item.go.

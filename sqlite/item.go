@@ -35,29 +35,88 @@ const maxFuture = time.Hour
 //
 // It returns feeds.ErrNotFound for an unknown source.
 func (db *DB) SaveFetch(ctx context.Context, sourceID int64, st feeds.FetchState, items []feeds.Item, now time.Time) (feeds.SaveStats, error) {
-	stats, err := db.saveFetch(ctx, sourceID, st, items, now)
+	if now.IsZero() {
+		now = time.Now()
+	}
+	r := &saveRequest{ctx: ctx, sourceID: sourceID, st: st, items: items, now: now, done: make(chan saveResult, 1)}
+	stats, err := db.enqueueSave(r)
 	if err != nil {
 		return feeds.SaveStats{}, fmt.Errorf("save fetch of source %d: %w", sourceID, err)
 	}
 	return stats, nil
 }
 
-func (db *DB) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchState, items []feeds.Item, now time.Time) (feeds.SaveStats, error) {
-	var stats feeds.SaveStats
-	if now.IsZero() {
-		now = time.Now()
-	}
+// lookupQuery finds which of a fetch's keys (a JSON array) a source
+// already has, through the (source_id, key) index.
+const lookupQuery = `SELECT key, id, hash FROM items
+	WHERE source_id = ? AND key IN (SELECT value FROM json_each(?))`
 
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return stats, err
-	}
-	defer tx.Rollback()
+// saver holds the statements of SaveFetch. The writer prepares them once,
+// on the write connection, and binds them to each transaction: preparing is
+// a noticeable cost next to a small batch.
+type saver struct {
+	state, lookup, ins, upd *sql.Stmt
+}
 
-	res, err := tx.ExecContext(ctx, `UPDATE sources SET url = ?, etag = ?, last_modified = ?,
+func prepareSave(ctx context.Context, db *sql.DB) (*saver, error) {
+	var s saver
+	var err error
+	prep := func(query string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = db.PrepareContext(ctx, query)
+		return st
+	}
+	s.state = prep(`UPDATE sources SET url = ?, etag = ?, last_modified = ?,
 		last_fetch = ?, last_success = ?, next_check = ?, error_count = ?, last_error = ?,
 		last_status = ?, feed_title = ?, feed_link = ?, feed_lang = ?
-		WHERE id = ?`,
+		WHERE id = ?`)
+	// One query per fetch finds which of its items are known, instead of
+	// one query per item.
+	s.lookup = prep(lookupQuery)
+	s.ins = prep(`INSERT INTO items (source_id, key, guid, link, title, summary,
+		content, author, categories, lang, published, updated, fetched_at, sort_time, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	s.upd = prep(`UPDATE items SET guid = ?, link = ?, title = ?, summary = ?,
+		content = ?, author = ?, categories = ?, lang = ?, published = ?, updated = ?, hash = ?,
+		rules_version = ''
+		WHERE id = ?`)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	return &s, nil
+}
+
+// in returns the statements bound to tx; they need no closing.
+func (s *saver) in(ctx context.Context, tx *sql.Tx) *saver {
+	return &saver{
+		state:  tx.StmtContext(ctx, s.state),
+		lookup: tx.StmtContext(ctx, s.lookup),
+		ins:    tx.StmtContext(ctx, s.ins),
+		upd:    tx.StmtContext(ctx, s.upd),
+	}
+}
+
+func (s *saver) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{s.state, s.lookup, s.ins, s.upd} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// saveFetch writes one fetch's state and items. New items that sort before
+// cutoff (retention's horizon; zero for none) are not stored, and count as
+// unchanged: pruning them would otherwise be undone by the next fetch of a
+// feed that still lists them.
+func (s *saver) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchState, items []feeds.Item, now, cutoff time.Time) (feeds.SaveStats, error) {
+	var stats feeds.SaveStats
+	res, err := s.state.ExecContext(ctx,
 		st.URL, st.ETag, st.LastModified,
 		timeToDB(st.LastFetch), timeToDB(st.LastSuccess), timeToDB(st.NextCheck), st.ErrorCount, st.LastError,
 		st.LastStatus, st.FeedTitle, st.FeedLink, st.FeedLang,
@@ -70,74 +129,67 @@ func (db *DB) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchState
 	} else if n == 0 {
 		return stats, feeds.ErrNotFound
 	}
+	if len(items) == 0 {
+		return stats, nil
+	}
 
-	if len(items) > 0 {
-		if stats, err = saveItems(ctx, tx, sourceID, items, now, db.cutoff(now)); err != nil {
-			return feeds.SaveStats{}, err
-		}
+	// Keys and hashes, the first occurrence of each key only.
+	type pending struct {
+		it        *feeds.Item
+		key, hash string
 	}
-	if stats.New+stats.Updated > 0 {
-		if err := bumpVersion(ctx, tx); err != nil {
-			return feeds.SaveStats{}, err
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return feeds.SaveStats{}, err
-	}
-	return stats, nil
-}
-
-// saveItems upserts items. New items that sort before cutoff (retention's
-// horizon; zero for none) are not stored, and count as unchanged: pruning
-// them would otherwise be undone by the next fetch of a feed that still
-// lists them.
-func saveItems(ctx context.Context, tx *sql.Tx, sourceID int64, items []feeds.Item, now, cutoff time.Time) (feeds.SaveStats, error) {
-	var stats feeds.SaveStats
-	sel, err := tx.PrepareContext(ctx, `SELECT id, hash FROM items WHERE source_id = ? AND key = ?`)
-	if err != nil {
-		return stats, err
-	}
-	defer sel.Close()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO items (source_id, key, guid, link, title, summary,
-		content, author, categories, lang, published, updated, fetched_at, sort_time, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return stats, err
-	}
-	defer ins.Close()
-	upd, err := tx.PrepareContext(ctx, `UPDATE items SET guid = ?, link = ?, title = ?, summary = ?,
-		content = ?, author = ?, categories = ?, lang = ?, published = ?, updated = ?, hash = ?,
-		rules_version = ''
-		WHERE id = ?`)
-	if err != nil {
-		return stats, err
-	}
-	defer upd.Close()
-
-	fetched := timeToDB(now)
-	seen := make(map[string]bool, len(items))
+	todo := make([]pending, 0, len(items))
+	keys := make([]string, 0, len(items))
+	seen := make(map[string]struct{}, len(items))
 	for i := range items {
 		it := &items[i]
 		key := it.Key
 		if key == "" {
 			key = feeds.ItemKey(it.GUID, it.Link, it.Title, it.Summary, it.Content)
 		}
-		if seen[key] {
+		if _, dup := seen[key]; dup {
 			stats.Unchanged++
 			continue
 		}
-		seen[key] = true
+		seen[key] = struct{}{}
 		hash := it.Hash
 		if hash == "" {
 			hash = feeds.ContentHash(it)
 		}
-		cats := stringsToDB(it.Categories)
+		todo = append(todo, pending{it: it, key: key, hash: hash})
+		keys = append(keys, key)
+	}
 
-		var id int64
-		var oldHash string
-		err := sel.QueryRowContext(ctx, sourceID, key).Scan(&id, &oldHash)
+	type known struct {
+		id   int64
+		hash string
+	}
+	list, _ := json.Marshal(keys) // a []string always marshals
+	rows, err := s.lookup.QueryContext(ctx, sourceID, string(list))
+	if err != nil {
+		return stats, fmt.Errorf("read items: %w", err)
+	}
+	stored := make(map[string]known, len(keys))
+	for rows.Next() {
+		var k string
+		var kn known
+		if err := rows.Scan(&k, &kn.id, &kn.hash); err != nil {
+			rows.Close()
+			return stats, fmt.Errorf("read items: %w", err)
+		}
+		stored[k] = kn
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return stats, fmt.Errorf("read items: %w", err)
+	}
+
+	fetched := timeToDB(now)
+	for _, p := range todo {
+		it, key, hash := p.it, p.key, p.hash
+		old, ok := stored[key]
 		switch {
-		case errors.Is(err, sql.ErrNoRows):
+		case !ok:
 			sortTime := now
 			if !it.Published.IsZero() && !it.Published.After(now.Add(maxFuture)) {
 				sortTime = it.Published
@@ -146,20 +198,18 @@ func saveItems(ctx context.Context, tx *sql.Tx, sourceID int64, items []feeds.It
 				stats.Unchanged++
 				continue
 			}
-			if _, err := ins.ExecContext(ctx, sourceID, key, it.GUID, it.Link, it.Title, it.Summary,
-				it.Content, it.Author, cats, it.Lang, timeToDB(it.Published), timeToDB(it.Updated),
+			if _, err := s.ins.ExecContext(ctx, sourceID, key, it.GUID, it.Link, it.Title, it.Summary,
+				it.Content, it.Author, stringsToDB(it.Categories), it.Lang, timeToDB(it.Published), timeToDB(it.Updated),
 				fetched, timeToDB(sortTime), hash); err != nil {
 				return stats, fmt.Errorf("insert item %s: %w", key, err)
 			}
 			stats.New++
-		case err != nil:
-			return stats, fmt.Errorf("read item %s: %w", key, err)
-		case oldHash == hash:
+		case old.hash == hash:
 			stats.Unchanged++
 		default:
-			if _, err := upd.ExecContext(ctx, it.GUID, it.Link, it.Title, it.Summary,
-				it.Content, it.Author, cats, it.Lang, timeToDB(it.Published), timeToDB(it.Updated), hash,
-				id); err != nil {
+			if _, err := s.upd.ExecContext(ctx, it.GUID, it.Link, it.Title, it.Summary,
+				it.Content, it.Author, stringsToDB(it.Categories), it.Lang, timeToDB(it.Published), timeToDB(it.Updated), hash,
+				old.id); err != nil {
 				return stats, fmt.Errorf("update item %s: %w", key, err)
 			}
 			stats.Updated++
@@ -322,6 +372,11 @@ func (db *DB) itemsToClassify(ctx context.Context, rulesVersion string, afterID 
 	return scanItems(rows)
 }
 
+// sectionsQuery reads what SetSections needs of the items whose IDs are
+// in a JSON array.
+const sectionsQuery = `SELECT id, section, excluded, override_section, hidden, source_id, dup_of FROM items
+	WHERE id IN (SELECT value FROM json_each(?))`
+
 // SetSections stores the curator's decisions, all made under rules version
 // rulesVersion, in one transaction. It returns how many items changed
 // section or excluded flag, which is when the published feed changes (a
@@ -348,13 +403,38 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 	}
 	defer tx.Rollback()
 
-	sel, err := tx.PrepareContext(ctx, `SELECT section, excluded, override_section, hidden FROM items WHERE id = ?`)
-	if err != nil {
-		return 0, err
+	// The items' current sections and the editor's decisions, in one query.
+	type current struct {
+		section, override string
+		excluded, hidden  bool
+		sourceID, dupOf   int64
 	}
-	defer sel.Close()
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ItemID
+	}
+	list, _ := json.Marshal(ids) // an []int64 always marshals
+	rows, err := tx.QueryContext(ctx, sectionsQuery, string(list))
+	if err != nil {
+		return 0, fmt.Errorf("read items: %w", err)
+	}
+	cur := make(map[int64]current, len(cs))
+	for rows.Next() {
+		var id int64
+		var c current
+		if err := rows.Scan(&id, &c.section, &c.excluded, &c.override, &c.hidden, &c.sourceID, &c.dupOf); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("read items: %w", err)
+		}
+		cur[id] = c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("read items: %w", err)
+	}
+
 	upd, err := tx.PrepareContext(ctx, `UPDATE items SET section = ?, score = ?, excluded = ?,
-		explanation = ?, rules_version = ? WHERE id = ?`)
+		explanation = ?, rules_version = ?, canonical_url = ?, title_key = ?, dup_of = ? WHERE id = ?`)
 	if err != nil {
 		return 0, err
 	}
@@ -362,23 +442,26 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 
 	changed := 0
 	for _, c := range cs {
-		var section, override string
-		var excluded, hidden bool
-		err := sel.QueryRowContext(ctx, c.ItemID).Scan(&section, &excluded, &override, &hidden)
-		if errors.Is(err, sql.ErrNoRows) {
+		old, ok := cur[c.ItemID]
+		if !ok {
 			continue
-		} else if err != nil {
-			return 0, fmt.Errorf("read item %d: %w", c.ItemID, err)
 		}
 		// An editor's decision outlives every re-classification.
-		if override != "" {
-			c.Section = override
+		if old.override != "" {
+			c.Section = old.override
 		}
-		c.Excluded = c.Excluded || hidden
-		if _, err := upd.ExecContext(ctx, c.Section, c.Score, c.Excluded, c.Explain, rulesVersion, c.ItemID); err != nil {
+		// A near-duplicate of another source's item is published once,
+		// under that item.
+		dupOf, err := findPrimary(ctx, tx, c.ItemID, old.sourceID, &c)
+		if err != nil {
+			return 0, fmt.Errorf("find duplicates of item %d: %w", c.ItemID, err)
+		}
+		c.Excluded = c.Excluded || old.hidden || dupOf != 0
+		if _, err := upd.ExecContext(ctx, c.Section, c.Score, c.Excluded, c.Explain, rulesVersion,
+			c.CanonicalURL, c.TitleKey, dupOf, c.ItemID); err != nil {
 			return 0, fmt.Errorf("update item %d: %w", c.ItemID, err)
 		}
-		if section != c.Section || excluded != c.Excluded {
+		if old.section != c.Section || old.excluded != c.Excluded || old.dupOf != dupOf {
 			changed++
 		}
 	}

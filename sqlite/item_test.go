@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -705,4 +706,36 @@ func BenchmarkSaveFetch(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "items/s")
+}
+
+// BenchmarkSaveFetchParallel saves 20-item fetches of many sources from
+// many goroutines at once, as the poller does, so that the writer commits
+// them in batches.
+func BenchmarkSaveFetchParallel(b *testing.B) {
+	const batch, sources = 20, 256
+	ctx := context.Background()
+	db := MustOpenDB(b)
+	urls := make([]string, sources)
+	for i := range urls {
+		urls[i] = fmt.Sprintf("https://example.com/%d", i)
+	}
+	srcs := mustSync(b, db, urls...)
+	var next atomic.Int64
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		items := make([]feeds.Item, batch)
+		for pb.Next() {
+			n := next.Add(1)
+			src := srcs[n%sources]
+			for i := range items {
+				items[i] = newItem(fmt.Sprintf("%d-%d", n, i), testNow)
+			}
+			st := feeds.FetchState{URL: src.ConfigURL, ETag: fmt.Sprint(n)}
+			if _, err := db.SaveFetch(ctx, src.ID, st, items, testNow); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(next.Load()*batch)/b.Elapsed().Seconds(), "items/s")
 }

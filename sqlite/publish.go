@@ -58,7 +58,14 @@ func (db *DB) queryPublished(ctx context.Context, query string, args ...any) ([]
 		it.SortTime = time.UnixMilli(st).UTC()
 		items = append(items, it)
 	}
-	return items, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if err := db.fillAlsoIn(ctx, items); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 // PublishedItems returns a page of up to limit published items, newest

@@ -14,7 +14,8 @@ type Stats struct {
 	SourcesFailing int            // active sources whose last fetch failed (in backoff)
 	Items          int            // all stored items
 	Unclassified   int            // items waiting for the curator
-	Excluded       int            // items dropped by exclude rules
+	Excluded       int            // items not published: exclude rules, hidden, duplicates
+	Duplicates     int            // items published under another source's copy of the story
 	ItemsBySection map[string]int // published items per section
 	LastSuccess    time.Time      // the most recent successful fetch of any source
 	OldestItem     time.Time      // fetch time of the oldest stored item
@@ -35,8 +36,9 @@ func (db *DB) Stats(ctx context.Context) (Stats, error) {
 	}
 	st.LastSuccess = timeFromDB(last)
 	err = db.read.QueryRowContext(ctx, `
-		SELECT count(*), coalesce(sum(section = ''), 0), coalesce(sum(excluded), 0), min(fetched_at), max(fetched_at)
-		FROM items`).Scan(&st.Items, &st.Unclassified, &st.Excluded, &oldest, &newest)
+		SELECT count(*), coalesce(sum(section = ''), 0), coalesce(sum(excluded), 0), coalesce(sum(dup_of <> 0), 0),
+		min(fetched_at), max(fetched_at)
+		FROM items`).Scan(&st.Items, &st.Unclassified, &st.Excluded, &st.Duplicates, &oldest, &newest)
 	if err != nil {
 		return st, fmt.Errorf("read item stats: %w", err)
 	}

@@ -249,6 +249,7 @@ type statsOut struct {
 	Items          int            `json:"items"`
 	Unclassified   int            `json:"unclassified"`
 	Excluded       int            `json:"excluded"`
+	Duplicates     int            `json:"duplicates"`
 	Sections       map[string]int `json:"published_by_section"`
 	LastSuccess    time.Time      `json:"last_success,omitzero"`
 	OldestItem     time.Time      `json:"oldest_item,omitzero"`
@@ -269,7 +270,7 @@ func cmdStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	out := statsOut{Database: db.Path(), DatabaseBytes: st.DatabaseBytes, Sources: st.Sources, SourcesFailing: st.SourcesFailing,
-		Items: st.Items, Unclassified: st.Unclassified, Excluded: st.Excluded, Sections: st.ItemsBySection,
+		Items: st.Items, Unclassified: st.Unclassified, Excluded: st.Excluded, Duplicates: st.Duplicates, Sections: st.ItemsBySection,
 		LastSuccess: st.LastSuccess, OldestItem: st.OldestItem, NewestItem: st.NewestItem}
 	if af.json {
 		return writeJSON(stdout, out)
@@ -278,7 +279,7 @@ func cmdStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "database\t%s (%.1f MiB)\n", out.Database, float64(out.DatabaseBytes)/(1<<20))
 	fmt.Fprintf(tw, "sources\t%d (%d failing)\n", out.Sources, out.SourcesFailing)
-	fmt.Fprintf(tw, "items\t%d (%d unclassified, %d excluded)\n", out.Items, out.Unclassified, out.Excluded)
+	fmt.Fprintf(tw, "items\t%d (%d unclassified, %d unpublished, of which %d near-duplicates)\n", out.Items, out.Unclassified, out.Excluded, out.Duplicates)
 	ids := make([]string, 0, len(out.Sections))
 	for _, s := range cfg.Sections {
 		ids = append(ids, s.ID)

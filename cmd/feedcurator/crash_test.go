@@ -105,7 +105,9 @@ func TestCrashSafety(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		if checkCrashInvariants(t, dbPath, perFeed, false) == nFeeds {
-			break
+			if st, err := sqliteStats(dbPath); err == nil && st.Unclassified == 0 {
+				break
+			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("polling did not resume and finish within 60s")

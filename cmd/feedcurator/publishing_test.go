@@ -1,10 +1,18 @@
 package main
 
 import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rs/zerolog"
 
 	"github.com/feedcurator/feedcurator/config"
 )
@@ -70,5 +78,93 @@ func TestDigestAndOPMLCommands(t *testing.T) {
 	os.WriteFile(opmlPath, []byte("<opml><body>"), 0o644)
 	if _, errOut, code := run(t, "import-opml", "--config", cfgPath, opmlPath); code == 0 || !strings.Contains(errOut, "in.opml") {
 		t.Errorf("broken OPML: %d %s", code, errOut)
+	}
+}
+
+// TestNearDuplicatesAcrossSources: the same story from two sources (one link
+// with tracking parameters, one without; then a near-identical title) is
+// published once, naming the other source.
+func TestNearDuplicatesAcrossSources(t *testing.T) {
+	feed := func(title string, items ...[2]string) []byte {
+		var b strings.Builder
+		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>` + title + `</title><link>https://` + title + `.example/</link>`)
+		for i, it := range items {
+			fmt.Fprintf(&b, `<item><title>%s</title><link>%s</link><guid>%s-%d</guid><description>Kubernetes 生产实践</description><pubDate>Mon, 23 Nov 2026 0%d:00:00 GMT</pubDate></item>`, it[0], it[1], title, i, i+1)
+		}
+		b.WriteString(`</channel></rss>`)
+		return []byte(b.String())
+	}
+	bodies := map[string][]byte{
+		"/a": feed("alpha",
+			[2]string{"Kubernetes 1.35 发布：原地调整 Pod 资源正式可用", "https://news.example/k8s-135?utm_source=alpha"},
+			[2]string{"Docker Desktop 5.0 正式发布", "https://alpha.example/docker-5"}),
+		"/b": feed("beta",
+			[2]string{"K8s 1.35 is out", "https://news.example/k8s-135/#comments"},
+			[2]string{"Docker Desktop 5.0 正式發佈 - Beta News", "https://beta.example/p/99"}),
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(bodies[r.URL.Path])
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`database: %s
+listen: 127.0.0.1:0
+publish:
+  lang: zh-CN
+sources:
+  - name: Alpha
+    url: %s/a
+  - name: Beta
+    url: %s/b
+sections:
+  - id: paas
+    title: PaaS
+    rules:
+      - keywords: [kubernetes, k8s]
+  - id: misc
+    title: Misc
+`, filepath.Join(dir, "db"), srv.URL, srv.URL)), 0o644)
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain(cfg, zerolog.Nop())
+	ctx := context.Background()
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(ctx)
+	m.Poller.PollAll(ctx, nil)
+	if _, _, err := m.Curator.ClassifyPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	web := httptest.NewServer(m.routes())
+	defer web.Close()
+	resp, body := get(t, web.URL+"/feeds/all.atom")
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	var doc atomDoc
+	if err := xml.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Entries) != 2 {
+		t.Fatalf("%d entries, want 2 (each story once):\n%s", len(doc.Entries), body)
+	}
+	// Whichever source was stored first carries the story; the other is
+	// named in a related link and in the summary.
+	text := html.UnescapeString(string(body))
+	if n := strings.Count(text, `rel="related"`); n != 2 {
+		t.Errorf("%d related links, want 2:\n%s", n, body)
+	}
+	if strings.Count(text, "也见于：") != 2 || !(strings.Contains(text, ">Alpha</a>") || strings.Contains(text, ">Beta</a>")) {
+		t.Errorf("summaries do not name the other source:\n%s", body)
+	}
+	validateAtom(t, body)
+	st, _ := m.DB.Stats(ctx)
+	if st.Duplicates != 2 {
+		t.Errorf("%d duplicates recorded, want 2", st.Duplicates)
 	}
 }

@@ -26,6 +26,7 @@ type explained struct {
 	Source      string               `json:"source,omitempty"`
 	Published   string               `json:"published_section,omitempty"` // the section the store holds now
 	Curation    *sqlite.Curation     `json:"curation,omitempty"`
+	DuplicateOf int64                `json:"duplicate_of,omitempty"` // published under that item
 	Explanation curator.Explanation  `json:"explanation"`
 	Stored      *curator.Explanation `json:"stored_explanation,omitempty"`
 }
@@ -86,6 +87,9 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if c := out.Curation; c != nil && (*c != sqlite.Curation{}) {
 			fmt.Fprintf(stdout, "editor: section %s, hidden %v, pinned %v (overrides the rules)\n", orDash(c.Section, "by rules"), c.Hidden, c.Pinned)
 		}
+		if out.DuplicateOf != 0 {
+			fmt.Fprintf(stdout, "near-duplicate of item %d: published once, under that item\n", out.DuplicateOf)
+		}
 		fmt.Fprintln(stdout)
 	}
 	return out.Explanation.WriteText(stdout)
@@ -102,7 +106,11 @@ func explainStored(ctx context.Context, db *sqlite.DB, rs *curator.Ruleset, id i
 	if err != nil {
 		return explained{}, err
 	}
-	out := explained{Item: id, Title: it.Title, Source: it.SourceName, Published: it.Section, Curation: &c, Explanation: rs.Explain(&it)}
+	dup, err := db.DuplicateOf(ctx, id)
+	if err != nil {
+		return explained{}, err
+	}
+	out := explained{Item: id, Title: it.Title, Source: it.SourceName, Published: it.Section, Curation: &c, DuplicateOf: dup, Explanation: rs.Explain(&it)}
 	if raw, err := db.ItemExplain(ctx, id); err == nil && raw != "" {
 		var st curator.Explanation
 		if json.Unmarshal([]byte(raw), &st) == nil && st.Version != out.Explanation.Version {
