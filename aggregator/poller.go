@@ -153,7 +153,9 @@ func (p *Poller) SetSources(sources []feeds.Source) {
 			e.next = now
 		}
 		p.entries[s.ID] = e
-		heap.Push(&p.queue, e)
+		if !s.State.Gone {
+			heap.Push(&p.queue, e)
+		}
 	}
 	for id, e := range p.entries {
 		if !keep[id] {
@@ -298,7 +300,7 @@ func (p *Poller) PollAll(ctx context.Context, onResult func(Result)) Summary {
 	p.mu.Lock()
 	idle := make([]*entry, 0, len(p.entries))
 	for _, e := range p.entries {
-		if !e.busy {
+		if !e.busy && !e.src.State.Gone {
 			idle = append(idle, e)
 		}
 	}
@@ -360,6 +362,9 @@ func (p *Poller) settleLocked(e *entry, st *feeds.FetchState, dg *digest) {
 		e.src.State = *st
 		e.next = st.NextCheck
 		e.digest = dg
+	}
+	if e.src.State.Gone {
+		return // kept for Sources, never scheduled again
 	}
 	heap.Push(&p.queue, e)
 }
@@ -560,6 +565,10 @@ func (p *Poller) failedState(src feeds.Source, now time.Time, err error, status 
 	st.ErrorCount++
 	st.LastError = err.Error()
 	st.NextCheck = now.Add(p.opts.errorDelay(p.opts.interval(src), st.ErrorCount, retry))
+	if status == http.StatusGone {
+		// The server says the feed is gone for good: stop asking.
+		st.Gone, st.NextCheck = true, time.Time{}
+	}
 	return st
 }
 

@@ -41,6 +41,7 @@ type FetchState struct {
 	FeedTitle    string // title the feed gives itself
 	FeedLink     string // the feed's website
 	FeedLang     string
+	Gone         bool // the server answered 410 Gone: polling has stopped
 }
 
 // SaveStats counts what a store did with one fetch's items.

@@ -33,7 +33,10 @@ const maxFuture = time.Hour
 // wins and the later ones count as unchanged, so a feed with duplicate
 // GUIDs does not flip-flop between them on every fetch.
 //
-// It returns feeds.ErrNotFound for an unknown source.
+// Concurrent calls may share one transaction (see writer.go); each still
+// succeeds or fails alone, and returns once its write is committed. It
+// returns feeds.ErrNotFound for an unknown source, and ErrClosed after
+// Close.
 func (db *DB) SaveFetch(ctx context.Context, sourceID int64, st feeds.FetchState, items []feeds.Item, now time.Time) (feeds.SaveStats, error) {
 	if now.IsZero() {
 		now = time.Now()
@@ -71,7 +74,7 @@ func prepareSave(ctx context.Context, db *sql.DB) (*saver, error) {
 	}
 	s.state = prep(`UPDATE sources SET url = ?, etag = ?, last_modified = ?,
 		last_fetch = ?, last_success = ?, next_check = ?, error_count = ?, last_error = ?,
-		last_status = ?, feed_title = ?, feed_link = ?, feed_lang = ?
+		last_status = ?, feed_title = ?, feed_link = ?, feed_lang = ?, gone = ?
 		WHERE id = ?`)
 	// One query per fetch finds which of its items are known, instead of
 	// one query per item.
@@ -119,7 +122,7 @@ func (s *saver) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchSta
 	res, err := s.state.ExecContext(ctx,
 		st.URL, st.ETag, st.LastModified,
 		timeToDB(st.LastFetch), timeToDB(st.LastSuccess), timeToDB(st.NextCheck), st.ErrorCount, st.LastError,
-		st.LastStatus, st.FeedTitle, st.FeedLink, st.FeedLang,
+		st.LastStatus, st.FeedTitle, st.FeedLink, st.FeedLang, st.Gone,
 		sourceID)
 	if err != nil {
 		return stats, fmt.Errorf("write state: %w", err)

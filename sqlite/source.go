@@ -14,7 +14,7 @@ import (
 // stateColumns are the sources columns that hold a feeds.FetchState, in the
 // order stateRow.dest scans them.
 const stateColumns = `url, etag, last_modified, last_fetch, last_success, next_check,
-	error_count, last_error, last_status, feed_title, feed_link, feed_lang`
+	error_count, last_error, last_status, feed_title, feed_link, feed_lang, gone`
 
 // stateRow scans stateColumns.
 type stateRow struct {
@@ -24,7 +24,7 @@ type stateRow struct {
 
 func (r *stateRow) dest() []any {
 	return []any{&r.st.URL, &r.st.ETag, &r.st.LastModified, &r.lastFetch, &r.lastSuccess, &r.nextChk,
-		&r.st.ErrorCount, &r.st.LastError, &r.st.LastStatus, &r.st.FeedTitle, &r.st.FeedLink, &r.st.FeedLang}
+		&r.st.ErrorCount, &r.st.LastError, &r.st.LastStatus, &r.st.FeedTitle, &r.st.FeedLink, &r.st.FeedLang, &r.st.Gone}
 }
 
 func (r *stateRow) state() feeds.FetchState {

@@ -14,12 +14,12 @@ import (
 
 // SaveFetch calls do not each run their own transaction: they queue for one
 // writer goroutine, which commits whatever has queued up while it was busy
-// in a single transaction, each call inside its own savepoint. A commit is
-// the expensive part of a small write (every page it touched goes to the
-// WAL, and the index pages every fetch touches are the same few), so under
-// load, when many pollers finish at once, the cost is shared among them;
-// when the store is idle a call is committed at once, alone. Nobody waits
-// for a batch to fill.
+// in a single transaction. A commit is the expensive part of a small write
+// (every page it touched goes to the WAL, and the index pages every fetch
+// touches are the same few), so when many pollers finish at once the cost is
+// shared among them; while fetches keep arriving that way the writer also
+// waits a few milliseconds for more before it commits (see lingerFor). A
+// lone call, when the store is idle, is committed at once.
 //
 // Each call still succeeds or fails alone: should one fail, the batch is
 // rolled back and its calls are written again one by one, each in its own

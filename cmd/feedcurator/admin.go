@@ -136,6 +136,8 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	for _, s := range srcs {
 		status := "ok"
 		switch {
+		case s.State.Gone:
+			status = "gone"
 		case s.State.ErrorCount > 0:
 			status = "error"
 		case s.State.LastFetch.IsZero():

@@ -57,7 +57,7 @@ func encode(t *testing.T, enc encoding.Encoding, s string) []byte {
 
 // hostileFarm serves one misbehaving or unusual source per path, and the
 // good ones, and counts requests.
-func hostileFarm(t *testing.T) (*httptest.Server, map[string]int) {
+func hostileFarm(t *testing.T) (*httptest.Server, func(path string) int) {
 	var mu sync.Mutex
 	hits := map[string]int{}
 	xml := func(ct string, body []byte) http.HandlerFunc {
@@ -151,7 +151,11 @@ func hostileFarm(t *testing.T) (*httptest.Server, map[string]int) {
 	}
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return srv, hits
+	return srv, func(path string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return hits[path]
+	}
 }
 
 // TestHostileSources polls a farm of broken, hostile and unusual sources
@@ -159,7 +163,7 @@ func hostileFarm(t *testing.T) (*httptest.Server, map[string]int) {
 // good source is published, and each broken one has its error recorded and
 // logged once.
 func TestHostileSources(t *testing.T) {
-	srv, _ := hostileFarm(t)
+	srv, hits := hostileFarm(t)
 	tlsSrv := httptest.NewUnstartedServer(http.NotFoundHandler())
 	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // handshake failures are the point
 	tlsSrv.StartTLS()                                   // with a certificate nobody trusts
@@ -231,6 +235,18 @@ func TestHostileSources(t *testing.T) {
 		} else if s.State.ErrorCount != 0 || counts[s.ID] == 0 {
 			t.Errorf("%s: error %q, %d items", s.Name, s.State.LastError, counts[s.ID])
 		}
+	}
+	// 410 Gone: marked, and not asked again in the second round.
+	for _, s := range srcs {
+		if s.Name == "410" && (!s.State.Gone || !s.State.NextCheck.IsZero()) {
+			t.Errorf("410 source not marked gone: %+v", s.State)
+		}
+		if s.Name == "404" && s.State.Gone {
+			t.Error("404 source marked gone")
+		}
+	}
+	if hits("/410") != 1 || hits("/404") != 2 {
+		t.Errorf("requests: 410 %d (want 1), 404 %d (want 2)", hits("/410"), hits("/404"))
 	}
 	if byName["dup-guids"] != 1 || byName["ten-thousand"] != 10000 || byName["dates"] != 2 {
 		t.Errorf("item counts %v", byName)
