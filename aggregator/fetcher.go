@@ -10,10 +10,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/feedcurator/feedcurator/feeds"
@@ -134,13 +136,41 @@ func NewFetcher(client *http.Client, opts Options) *Fetcher {
 func NewHTTPClient(opts Options) *http.Client {
 	opts = opts.withDefaults()
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	if opts.DenyPrivate {
+		// Checked on the address actually dialled, after DNS and for every
+		// redirect hop, so neither a hostname nor a redirect gets around it.
+		d.Control = denyPrivate
+	}
+	t.DialContext = d.DialContext
 	t.TLSHandshakeTimeout = 10 * time.Second
 	t.ExpectContinueTimeout = time.Second
 	t.MaxIdleConnsPerHost = opts.PerHost
 	t.IdleConnTimeout = 90 * time.Second
 	t.DisableCompression = true
 	return &http.Client{Transport: t}
+}
+
+// ErrPrivateAddress is returned when Options.DenyPrivate refuses to connect
+// to a loopback, private, link-local or unspecified address.
+var ErrPrivateAddress = errors.New("address is loopback or private, and fetch.deny_private is set")
+
+func denyPrivate(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("dial %s: %w", address, err)
+	}
+	ip = ip.Unmap()
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() ||
+		netip.MustParsePrefix("100.64.0.0/10").Contains(ip) { // carrier-grade NAT
+		return fmt.Errorf("dial %s: %w", address, ErrPrivateAddress)
+	}
+	return nil
 }
 
 // Fetch requests src's feed (State.URL, else ConfigURL) with the validators

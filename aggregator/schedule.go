@@ -22,6 +22,7 @@ type Options struct {
 	Now             func() time.Time // clock
 	Rand            func() float64   // jitter source in [0, 1); nil means math/rand/v2
 	Observe         func(Result)     // if set, called after every poll (metrics); must be quick and safe for concurrent use
+	DenyPrivate     bool             // refuse to fetch from loopback and private addresses (redirects included)
 }
 
 // DefaultOptions returns the settings used for zero Options fields.

@@ -48,6 +48,7 @@ type Fetch struct {
 	PerHost     int      `yaml:"per_host"`
 	Jitter      float64  `yaml:"jitter"`
 	UserAgent   string   `yaml:"user_agent"`
+	DenyPrivate bool     `yaml:"deny_private"` // refuse loopback and private addresses, redirects included
 }
 
 // Curator configures classification.

@@ -241,6 +241,7 @@ func fetchOptions(cfg *config.Config) aggregator.Options {
 	o.Workers = cfg.Fetch.Workers
 	o.PerHost = cfg.Fetch.PerHost
 	o.Jitter = cfg.Fetch.Jitter
+	o.DenyPrivate = cfg.Fetch.DenyPrivate
 	if cfg.Fetch.UserAgent != "" {
 		o.UserAgent = cfg.Fetch.UserAgent
 	}

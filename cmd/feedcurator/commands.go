@@ -279,6 +279,7 @@ func demoConfig(feedBase, listen, dbPath string) (*config.Config, error) {
 	cfg.Fetch.MinInterval = config.Duration{Duration: 10 * time.Second}
 	cfg.Fetch.Interval = config.Duration{Duration: time.Minute}
 	cfg.Curator.Interval = config.Duration{Duration: time.Second}
+	cfg.Fetch.DenyPrivate = false // the sample feeds are on loopback
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
