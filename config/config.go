@@ -21,6 +21,7 @@ import (
 // Config is the whole configuration file.
 type Config struct {
 	Database  string                `yaml:"database"`
+	MaxSize   ByteSize              `yaml:"database_max_size"` // cap of the database file; 0 for none
 	Listen    string                `yaml:"listen"`
 	BaseURL   string                `yaml:"base_url"`
 	LogLevel  string                `yaml:"log_level"`

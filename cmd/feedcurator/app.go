@@ -95,6 +95,9 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("open database %s: %w", dbPath, err)
 	}
 	m.DB.SetMaxAge(cfg.Retention.MaxAge.Duration)
+	if err := m.DB.SetMaxSize(ctx, int64(cfg.MaxSize)); err != nil {
+		return err
+	}
 	sources, err := m.DB.SyncSources(ctx, sourcesOf(cfg))
 	if err != nil {
 		return fmt.Errorf("register sources: %w", err)

@@ -288,3 +288,47 @@ func sqliteFilterAll() sqlite.ItemFilter {
 }
 
 func utf8Valid(s string) bool { return utf8.ValidString(s) }
+
+// TestFullDatabase runs the daemon's poller against a database that cannot
+// grow: every save fails, each source's error is logged once and recorded
+// nowhere (the store cannot write), nothing is corrupted, and once there is
+// room the next poll stores everything.
+func TestFullDatabase(t *testing.T) {
+	farm := newFeedFarm(t)
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, farm, dir)
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	m := NewMain(cfg, zerolog.New(&logs))
+	ctx := context.Background()
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(ctx)
+	st, _ := m.DB.Stats(ctx)
+	if err := m.DB.SetMaxSize(ctx, st.DatabaseBytes); err != nil {
+		t.Fatal(err)
+	}
+	for round := 0; round < 2; round++ {
+		sum := m.Poller.PollAll(ctx, nil)
+		if sum.OK != 0 || sum.New != 0 {
+			t.Fatalf("round %d with a full database: %+v", round, sum)
+		}
+	}
+	if n := strings.Count(logs.String(), `"message":"save failed"`); n != 5 {
+		t.Errorf("%d save failures logged for 5 good sources over 2 rounds, want 5 (once per source):\n%s", n, logs.String())
+	}
+	if err := m.DB.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.DB.SetMaxSize(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	sum := m.Poller.PollAll(ctx, nil)
+	if sum.OK != 5 || sum.New != demoItemCount(t) {
+		t.Errorf("after making room: %+v, want 5 ok and %d new", sum, demoItemCount(t))
+	}
+}
