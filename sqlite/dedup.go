@@ -16,16 +16,43 @@ import (
 // months later is another story.
 const titleWindow = 30 * 24 * time.Hour
 
-// findPrimary returns the item that item id (of source sourceID) duplicates:
-// the earliest-stored item of another source with the same canonical URL, or
-// with the same title key within titleWindow, that is itself no duplicate
-// and not hidden. It returns 0 for none.
-func findPrimary(ctx context.Context, tx *sql.Tx, id, sourceID int64, c *feeds.Classification) (int64, error) {
+// dupFinder finds the item an item duplicates, with statements prepared
+// once per transaction (parsing SQL per item would dominate the cost).
+type dupFinder struct {
+	byURL, byTitle *sql.Stmt
+}
+
+func newDupFinder(ctx context.Context, tx *sql.Tx) (*dupFinder, error) {
+	byURL, err := tx.PrepareContext(ctx, `SELECT id FROM items
+		WHERE canonical_url = ? AND canonical_url <> '' AND dup_of = 0 AND hidden = 0
+		AND source_id <> ? AND id <> ? ORDER BY id LIMIT 1`)
+	if err != nil {
+		return nil, err
+	}
+	byTitle, err := tx.PrepareContext(ctx, `SELECT p.id FROM items p, items me
+		WHERE me.id = ? AND p.title_key = ? AND p.title_key <> '' AND p.dup_of = 0 AND p.hidden = 0
+		AND p.source_id <> ? AND p.id <> me.id AND abs(p.sort_time - me.sort_time) < ?
+		ORDER BY p.id LIMIT 1`)
+	if err != nil {
+		byURL.Close()
+		return nil, err
+	}
+	return &dupFinder{byURL: byURL, byTitle: byTitle}, nil
+}
+
+func (f *dupFinder) Close() {
+	f.byURL.Close()
+	f.byTitle.Close()
+}
+
+// primary returns the item that item id (of source sourceID) duplicates:
+// the earliest-stored item of another source with the same canonical URL,
+// or with the same title key within titleWindow, that is itself no
+// duplicate and not hidden. It returns 0 for none.
+func (f *dupFinder) primary(ctx context.Context, id, sourceID int64, c *feeds.Classification) (int64, error) {
 	var primary int64
 	if c.CanonicalURL != "" {
-		err := tx.QueryRowContext(ctx, `SELECT id FROM items
-			WHERE canonical_url = ? AND canonical_url <> '' AND source_id <> ? AND id <> ?
-			AND dup_of = 0 AND hidden = 0 ORDER BY id LIMIT 1`, c.CanonicalURL, sourceID, id).Scan(&primary)
+		err := f.byURL.QueryRowContext(ctx, c.CanonicalURL, sourceID, id).Scan(&primary)
 		if err == nil {
 			return primary, nil
 		} else if !errors.Is(err, sql.ErrNoRows) {
@@ -33,11 +60,7 @@ func findPrimary(ctx context.Context, tx *sql.Tx, id, sourceID int64, c *feeds.C
 		}
 	}
 	if c.TitleKey != "" {
-		window := titleWindow.Milliseconds()
-		err := tx.QueryRowContext(ctx, `SELECT p.id FROM items p, items me
-			WHERE me.id = ? AND p.title_key = ? AND p.title_key <> '' AND p.source_id <> ? AND p.id <> me.id
-			AND p.dup_of = 0 AND p.hidden = 0 AND abs(p.sort_time - me.sort_time) < ?
-			ORDER BY p.id LIMIT 1`, id, c.TitleKey, sourceID, window).Scan(&primary)
+		err := f.byTitle.QueryRowContext(ctx, id, c.TitleKey, sourceID, titleWindow.Milliseconds()).Scan(&primary)
 		if err == nil {
 			return primary, nil
 		} else if !errors.Is(err, sql.ErrNoRows) {

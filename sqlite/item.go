@@ -443,6 +443,12 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 	}
 	defer upd.Close()
 
+	dups, err := newDupFinder(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	defer dups.Close()
+
 	changed := 0
 	for _, c := range cs {
 		old, ok := cur[c.ItemID]
@@ -455,7 +461,7 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 		}
 		// A near-duplicate of another source's item is published once,
 		// under that item.
-		dupOf, err := findPrimary(ctx, tx, c.ItemID, old.sourceID, &c)
+		dupOf, err := dups.primary(ctx, c.ItemID, old.sourceID, &c)
 		if err != nil {
 			return 0, fmt.Errorf("find duplicates of item %d: %w", c.ItemID, err)
 		}

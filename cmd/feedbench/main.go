@@ -362,6 +362,7 @@ func (b *bench) openDaemon(ctx context.Context) error {
 	fo.Workers = cfg.Fetch.Workers
 	fo.PerHost = cfg.Fetch.PerHost
 	fo.Jitter = cfg.Fetch.Jitter
+	fo.DenyPrivate = false // the farm is on loopback
 	if o.Workers > 0 {
 		fo.Workers = o.Workers
 	}
@@ -372,7 +373,17 @@ func (b *bench) openDaemon(ctx context.Context) error {
 	b.poller.SetSources(sources)
 	b.curator = curator.New(b.db, rs, 0, logger)
 
-	po := publisher.Options{Title: cfg.Publish.Title, Author: cfg.Publish.Author, Lang: cfg.Publish.Lang, Items: cfg.Publish.Items}
+	// As cmd/feedcurator maps them, less what would reach outside the
+	// process: no WebSub hub, no static output folder, no digest.
+	po := publisher.Options{
+		Title:     cfg.Publish.Title,
+		Subtitle:  cfg.Publish.Subtitle,
+		Author:    cfg.Publish.Author,
+		Lang:      cfg.Publish.Lang,
+		Items:     cfg.Publish.Items,
+		PageItems: cfg.Publish.PageItems,
+		MaxAge:    cfg.Publish.MaxAge.Duration,
+	}
 	for _, s := range cfg.Sections {
 		po.Sections = append(po.Sections, feeds.Section{ID: s.ID, Title: s.Title})
 	}
