@@ -26,10 +26,7 @@ import (
 // openCommand parses a command's flags, loads its configuration and opens
 // the store.
 func openCommand(ctx context.Context, fs *flag.FlagSet, cf *commonFlags, args []string, stderr io.Writer) (*config.Config, *sqlite.DB, error) {
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return nil, nil, err
-	}
-	cfg, err := loadConfig(cf.config, stderr)
+	cfg, err := parseAndLoad(fs, cf, args, stderr)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -183,10 +180,7 @@ func cmdItems(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	since := fs.String("since", "", "only items fetched within this `duration` (e.g. 7d, 12h)")
 	limit := fs.Int("limit", 100, "at most `n` items")
 	all := fs.Bool("all", false, "include unpublished items (unclassified, excluded, hidden)")
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(af.config, stderr)
+	cfg, err := parseAndLoad(fs, &af.commonFlags, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -369,10 +363,7 @@ func cmdReload(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var cf commonFlags
 	fs := flag.NewFlagSet("reload", flag.ContinueOnError)
 	cf.register(fs, true)
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(cf.config, stderr)
+	cfg, err := parseAndLoad(fs, &cf, args, stderr)
 	if err != nil {
 		return err
 	}

@@ -68,6 +68,15 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	return nil
 }
 
+// parseAndLoad parses a command's flags (no arguments allowed) and loads its
+// configuration.
+func parseAndLoad(fs *flag.FlagSet, cf *commonFlags, args []string, stderr io.Writer) (*config.Config, error) {
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return nil, err
+	}
+	return loadConfig(cf.config, stderr)
+}
+
 // loadConfig reads the configuration, printing every problem on its own line.
 func loadConfig(path string, stderr io.Writer) (*config.Config, error) {
 	cfg, err := config.Load(path)
@@ -87,10 +96,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	var cf commonFlags
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	cf.register(fs, true)
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(cf.config, stderr)
+	cfg, err := parseAndLoad(fs, &cf, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -110,10 +116,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var cf commonFlags
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	cf.register(fs, true)
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(cf.config, stderr)
+	cfg, err := parseAndLoad(fs, &cf, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -174,10 +177,7 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var cf commonFlags
 	fs := flag.NewFlagSet("fetch", flag.ContinueOnError)
 	cf.register(fs, true)
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(cf.config, stderr)
+	cfg, err := parseAndLoad(fs, &cf, args, stderr)
 	if err != nil {
 		return err
 	}

@@ -26,10 +26,7 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	cf.register(fs, true)
 	week := fs.String("week", "", "ISO `week` to build, e.g. 2016-W26 (default: the latest finished week)")
 	out := fs.String("out", "", "`folder` to write the Markdown to, or - for stdout (default: digest.dir, else stdout)")
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(cf.config, stderr)
+	cfg, err := parseAndLoad(fs, &cf, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -76,10 +73,7 @@ func cmdExportOPML(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs := flag.NewFlagSet("export-opml", flag.ContinueOnError)
 	cf.register(fs, true)
 	out := fs.String("o", "-", "output `file`, - for stdout")
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(cf.config, stderr)
+	cfg, err := parseAndLoad(fs, &cf, args, stderr)
 	if err != nil {
 		return err
 	}
