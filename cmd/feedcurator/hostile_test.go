@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -330,5 +333,85 @@ func TestFullDatabase(t *testing.T) {
 	sum := m.Poller.PollAll(ctx, nil)
 	if sum.OK != 5 || sum.New != demoItemCount(t) {
 		t.Errorf("after making room: %+v, want 5 ok and %d new", sum, demoItemCount(t))
+	}
+}
+
+// TestFullDisk puts the database on a small tmpfs of its own and fills the
+// file system under the running poller (a real ENOSPC, not a cap): saves
+// fail, each source's error is logged once, reads go on, and once space is
+// freed polling stores everything, the file sound. It needs root to mount,
+// and skips without it.
+func TestFullDisk(t *testing.T) {
+	mnt := filepath.Join(t.TempDir(), "mnt")
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+	filler := filepath.Join(mnt, "filler")
+	fill := func() {
+		t.Helper()
+		f, err := os.Create(filler)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		chunk := make([]byte, 1<<20)
+		for {
+			if _, err := f.Write(chunk); err != nil {
+				return // ENOSPC: the disk is full
+			}
+		}
+	}
+
+	farm := newFeedFarm(t)
+	cfgPath := writeConfig(t, farm, t.TempDir())
+	raw, _ := os.ReadFile(cfgPath)
+	raw = regexp.MustCompile(`(?m)^database: .*$`).ReplaceAll(raw, []byte("database: "+filepath.Join(mnt, "db")))
+	os.WriteFile(cfgPath, raw, 0o644)
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	m := NewMain(cfg, zerolog.New(&logs))
+	ctx := context.Background()
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		os.Remove(filler)
+		m.Close(ctx)
+	}()
+	// Only the five good sources: the broken ones fail with or without a disk.
+	fill()
+	for round := 0; round < 2; round++ {
+		if sum := m.Poller.PollAll(ctx, nil); sum.OK != 0 {
+			t.Fatalf("round %d on a full disk stored: %+v", round, sum)
+		}
+	}
+	if n := strings.Count(logs.String(), `"message":"save failed"`); n != 5 {
+		t.Errorf("%d save failures logged for 5 good sources over 2 rounds, want 5:\n%s", n, logs.String())
+	}
+	if _, err := m.DB.Stats(ctx); err != nil {
+		t.Errorf("reads stopped on a full disk: %v", err)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	sum := m.Poller.PollAll(ctx, nil)
+	if sum.OK != 5 || sum.New != demoItemCount(t) {
+		t.Errorf("after freeing space: %+v, want 5 ok and %d new", sum, demoItemCount(t))
+	}
+	var ic string
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(mnt, "db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&ic); err != nil || ic != "ok" {
+		t.Errorf("integrity_check: %q %v", ic, err)
 	}
 }
