@@ -415,3 +415,36 @@ func TestFullDisk(t *testing.T) {
 		t.Errorf("integrity_check: %q %v", ic, err)
 	}
 }
+
+// TestReadOnlyDatabase starts the daemon on a database whose file system is
+// mounted read-only: it refuses to start with an error naming the file, and
+// the file is untouched. Needs root to mount; skips without it.
+func TestReadOnlyDatabase(t *testing.T) {
+	mnt := filepath.Join(t.TempDir(), "mnt")
+	os.Mkdir(mnt, 0o755)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+	farm := newFeedFarm(t)
+	cfgPath := writeConfig(t, farm, t.TempDir())
+	raw, _ := os.ReadFile(cfgPath)
+	dbPath := filepath.Join(mnt, "db")
+	raw = regexp.MustCompile(`(?m)^database: .*$`).ReplaceAll(raw, []byte("database: "+dbPath))
+	os.WriteFile(cfgPath, raw, 0o644)
+	if _, errOut, code := run(t, "fetch", "--config", cfgPath, "--log-level", "error"); code != 0 {
+		t.Fatalf("fetch on a writable disk: %s", errOut)
+	}
+	before, _ := os.ReadFile(dbPath)
+	if out, err := exec.Command("mount", "-o", "remount,ro", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("remount ro: %v %s", err, out)
+	}
+	_, errOut, code := run(t, "fetch", "--config", cfgPath, "--log-level", "error")
+	if code == 0 || !strings.Contains(errOut, dbPath) {
+		t.Errorf("fetch on a read-only database: exit %d, %s", code, errOut)
+	}
+	after, _ := os.ReadFile(dbPath)
+	if !bytes.Equal(before, after) {
+		t.Error("the read-only database changed")
+	}
+}
