@@ -90,7 +90,7 @@ func (db *DB) fillAlsoIn(ctx context.Context, items []feeds.Item) error {
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT d.dup_of, s.name, d.link FROM items d
 		JOIN sources s ON s.id = d.source_id
-		WHERE d.dup_of IN (?`+strings.Repeat(",?", len(args)-1)+`) ORDER BY d.id`, args...)
+		WHERE d.dup_of <> 0 AND d.dup_of IN (?`+strings.Repeat(",?", len(args)-1)+`) ORDER BY d.id`, args...)
 	if err != nil {
 		return fmt.Errorf("read duplicates: %w", err)
 	}

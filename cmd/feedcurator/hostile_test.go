@@ -443,6 +443,7 @@ func TestReadOnlyDatabase(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, dbPath) {
 		t.Errorf("fetch on a read-only database: exit %d, %s", code, errOut)
 	}
+	t.Logf("on a read-only database: %s", strings.TrimSpace(errOut))
 	after, _ := os.ReadFile(dbPath)
 	if !bytes.Equal(before, after) {
 		t.Error("the read-only database changed")
