@@ -7,13 +7,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"sort"
 	"sync"
 	"testing"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai without the system's zoneinfo
+
+	"github.com/feedcurator/feedcurator/internal/testutil"
 
 	"github.com/rs/zerolog"
 
@@ -22,20 +22,8 @@ import (
 	"github.com/feedcurator/feedcurator/publisher"
 )
 
-// requireTool returns the path of an external checker, skipping the test when
-// it is missing, or failing it when FEEDCURATOR_REQUIRE_TOOLS is set (as CI
-// does after installing them).
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("FEEDCURATOR_REQUIRE_TOOLS") != "" {
-			t.Fatalf("%s is required (FEEDCURATOR_REQUIRE_TOOLS is set): %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
+// requireTool is testutil.RequireTool.
+var requireTool = testutil.RequireTool
 
 // testNow is the publisher's clock: Tuesday 2016-07-05, so that with the
 // digest on Mondays at 09:00 in Shanghai the issue of 2016-W26 is out.

@@ -21,6 +21,7 @@ func TestDeps(t *testing.T) {
 		"feeds":               {},
 		"internal/logkey":     {},
 		"internal/atomicfile": {},
+		"internal/testutil":   {},
 		"demo":                {},
 		"aggregator":          stage,
 		"curator":             stage,

@@ -342,14 +342,7 @@ func TestFullDatabase(t *testing.T) {
 // freed polling stores everything, the file sound. It needs root to mount,
 // and skips without it.
 func TestFullDisk(t *testing.T) {
-	mnt := filepath.Join(t.TempDir(), "mnt")
-	if err := os.Mkdir(mnt, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+	mnt, cfgPath := tmpfsConfig(t, "64m")
 	filler := filepath.Join(mnt, "filler")
 	fill := func() {
 		t.Helper()
@@ -366,11 +359,6 @@ func TestFullDisk(t *testing.T) {
 		}
 	}
 
-	farm := newFeedFarm(t)
-	cfgPath := writeConfig(t, farm, t.TempDir())
-	raw, _ := os.ReadFile(cfgPath)
-	raw = regexp.MustCompile(`(?m)^database: .*$`).ReplaceAll(raw, []byte("database: "+filepath.Join(mnt, "db")))
-	os.WriteFile(cfgPath, raw, 0o644)
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		t.Fatal(err)
@@ -420,18 +408,8 @@ func TestFullDisk(t *testing.T) {
 // mounted read-only: it refuses to start with an error naming the file, and
 // the file is untouched. Needs root to mount; skips without it.
 func TestReadOnlyDatabase(t *testing.T) {
-	mnt := filepath.Join(t.TempDir(), "mnt")
-	os.Mkdir(mnt, 0o755)
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
-	farm := newFeedFarm(t)
-	cfgPath := writeConfig(t, farm, t.TempDir())
-	raw, _ := os.ReadFile(cfgPath)
+	mnt, cfgPath := tmpfsConfig(t, "16m")
 	dbPath := filepath.Join(mnt, "db")
-	raw = regexp.MustCompile(`(?m)^database: .*$`).ReplaceAll(raw, []byte("database: "+dbPath))
-	os.WriteFile(cfgPath, raw, 0o644)
 	if _, errOut, code := run(t, "fetch", "--config", cfgPath, "--log-level", "error"); code != 0 {
 		t.Fatalf("fetch on a writable disk: %s", errOut)
 	}
@@ -448,4 +426,28 @@ func TestReadOnlyDatabase(t *testing.T) {
 	if !bytes.Equal(before, after) {
 		t.Error("the read-only database changed")
 	}
+}
+
+// tmpfsConfig mounts a tmpfs of the given size (skipping the test without
+// root) and writes a configuration for the demo farm whose database is on it.
+func tmpfsConfig(t *testing.T, size string) (mnt, cfgPath string) {
+	t.Helper()
+	mnt = filepath.Join(t.TempDir(), "mnt")
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+	cfgPath = writeConfig(t, newFeedFarm(t), t.TempDir())
+	raw, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = regexp.MustCompile(`(?m)^database: .*$`).ReplaceAll(raw, []byte("database: "+filepath.Join(mnt, "db")))
+	if err := os.WriteFile(cfgPath, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return mnt, cfgPath
 }

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedcurator/feedcurator/internal/testutil"
+
 	"github.com/rs/zerolog"
 
 	"github.com/feedcurator/feedcurator/config"
@@ -24,20 +26,8 @@ import (
 	"github.com/feedcurator/feedcurator/feeds"
 )
 
-// requireTool returns the path of an external checker, skipping the test when
-// it is missing, or failing it when FEEDCURATOR_REQUIRE_TOOLS is set (as CI
-// does after installing them).
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("FEEDCURATOR_REQUIRE_TOOLS") != "" {
-			t.Fatalf("%s is required (FEEDCURATOR_REQUIRE_TOOLS is set): %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
+// requireTool is testutil.RequireTool.
+var requireTool = testutil.RequireTool
 
 // feedFarm serves the bundled demo feeds under /good/, plus broken sources,
 // and records the validators each request sent.
