@@ -101,7 +101,7 @@ func (d *deltaParser) parse(body []byte, url, contentType string) (*feeds.Feed, 
 
 // parseAll parses a whole document.
 func parseAll(body []byte, url, contentType string) (*feeds.Feed, error) {
-	return feeds.Parse(bytes.NewReader(body), url, contentType)
+	return feeds.ParseBytes(body, url, contentType)
 }
 
 // frameOf hashes what, besides its own bytes, decides how an item parses.

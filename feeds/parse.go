@@ -1,7 +1,6 @@
 package feeds
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/rss"
@@ -49,16 +49,26 @@ var encodingDecl = regexp.MustCompile(`^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-
 // Items come back normalised: trimmed text, absolute links, a Key (see
 // ItemKey), a content Hash, and duplicates of one Key dropped (first wins).
 func Parse(r io.Reader, baseURL, contentType string) (*Feed, error) {
-	br := bufio.NewReaderSize(r, prologPeek)
-	head, err := br.Peek(prologPeek)
-	if err != nil && !errors.Is(err, io.EOF) {
+	body, err := io.ReadAll(r)
+	if err != nil {
 		return nil, fmt.Errorf("read feed: %w", err)
 	}
+	return ParseBytes(body, baseURL, contentType)
+}
+
+// ParseBytes is Parse for a document already in memory, as the fetcher
+// holds it. A document that is valid UTF-8 with no control characters, the
+// common case, goes to the XML parser as it is, with no filtering copy.
+func ParseBytes(doc []byte, baseURL, contentType string) (*Feed, error) {
+	head := doc[:min(len(doc), prologPeek)]
 	if len(bytes.TrimSpace(head)) == 0 {
 		return nil, fmt.Errorf("empty document: %w", ErrNotAFeed)
 	}
-	var body io.Reader = &controlFilter{r: br}
-	chinese := false
+	clean := !hasControlBytes(doc)
+	var body io.Reader = bytes.NewReader(doc)
+	if !clean {
+		body = &controlFilter{r: body}
+	}
 	label := ""
 	if bytes.HasPrefix(head, utf8BOM) {
 		// A byte order mark outranks both the declaration and the header.
@@ -74,12 +84,12 @@ func Parse(r io.Reader, baseURL, contentType string) (*Feed, error) {
 			body = conv
 		}
 	}
-	if label == "" || isUTF8Label(label) {
+	if (label == "" || isUTF8Label(label)) && !(clean && utf8.Valid(doc)) {
 		// Replace invalid UTF-8 (stray Latin-1 bytes and the like) with
 		// U+FFFD: the XML decoder would otherwise reject the whole document.
 		body = transform.NewReader(body, xunicode.UTF8.NewDecoder())
 	}
-	chinese = isChineseCharset(label)
+	chinese := isChineseCharset(label)
 
 	p := gofeed.NewParser()
 	// Items carry no image, so gofeed need not parse each item's HTML
@@ -300,10 +310,10 @@ func cleanText(s string) string {
 
 // cleanHTML keeps markup but drops what XML cannot carry.
 func cleanHTML(s string) string {
-	s = strings.TrimSpace(strings.ToValidUTF8(s, "\uFFFD"))
-	if strings.IndexFunc(s, func(r rune) bool { return !xmlChar(r) }) < 0 {
-		return s
+	if utf8.ValidString(s) && !hasNonXML(s) {
+		return strings.TrimSpace(s)
 	}
+	s = strings.TrimSpace(strings.ToValidUTF8(s, "\uFFFD"))
 	return strings.Map(func(r rune) rune {
 		if xmlChar(r) {
 			return r
@@ -323,6 +333,37 @@ func xmlChar(r rune) bool {
 func containsHan(s string) bool {
 	for _, r := range s {
 		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasNonXML reports whether valid UTF-8 text holds a character XML 1.0
+// forbids: a C0 control other than tab, newline and carriage return, or
+// U+FFFE or U+FFFF (surrogates cannot occur in valid UTF-8). It looks at
+// bytes, not runes, as almost every string has none.
+func hasNonXML(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20:
+			if c != '\t' && c != '\n' && c != '\r' {
+				return true
+			}
+		case c == 0xEF:
+			if i+2 < len(s) && s[i+1] == 0xBF && (s[i+2] == 0xBE || s[i+2] == 0xBF) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasControlBytes reports whether a document holds an ASCII control byte
+// that XML 1.0 forbids, which controlFilter would drop.
+func hasControlBytes(doc []byte) bool {
+	for _, c := range doc {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
 			return true
 		}
 	}

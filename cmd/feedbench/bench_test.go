@@ -21,7 +21,7 @@ func BenchmarkParse(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			b.SetBytes(int64(doc.Len()))
 			for b.Loop() {
-				feed, err := feeds.Parse(bytes.NewReader(doc.Bytes()), "http://127.0.0.1/f", "application/xml")
+				feed, err := feeds.ParseBytes(doc.Bytes(), "http://127.0.0.1/f", "application/xml")
 				if err != nil || len(feed.Items) != 20 {
 					b.Fatal(err, len(feed.Items))
 				}

@@ -43,6 +43,7 @@ import (
 	"github.com/feedcurator/feedcurator/config"
 	"github.com/feedcurator/feedcurator/curator"
 	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/internal/gctune"
 	"github.com/feedcurator/feedcurator/publisher"
 	"github.com/feedcurator/feedcurator/sqlite"
 )
@@ -187,8 +188,9 @@ func (b *bench) run(ctx context.Context) error {
 	}
 	b.printf("feedbench: %d feeds x %d items, %d hosts, latency %s, %d new item(s) per feed in %d round(s)\n",
 		o.Feeds, o.Items, o.Hosts, o.Latency, o.NewPerRound, o.Rounds)
-	b.printf("machine: %d CPU (%s), GOMAXPROCS %d, %s, load average %s\n",
-		runtime.NumCPU(), cpuModel(), runtime.GOMAXPROCS(0), runtime.Version(), loadAverage())
+	gcPercent := gctune.Apply() // as the daemon does
+	b.printf("machine: %d CPU (%s), GOMAXPROCS %d, %s, GOGC %d, load average %s\n",
+		runtime.NumCPU(), cpuModel(), runtime.GOMAXPROCS(0), runtime.Version(), gcPercent, loadAverage())
 
 	// The farm.
 	start := time.Now()

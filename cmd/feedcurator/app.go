@@ -22,6 +22,7 @@ import (
 	"github.com/feedcurator/feedcurator/curator"
 	"github.com/feedcurator/feedcurator/digest"
 	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/internal/gctune"
 	"github.com/feedcurator/feedcurator/internal/logkey"
 	"github.com/feedcurator/feedcurator/publisher"
 	"github.com/feedcurator/feedcurator/sqlite"
@@ -111,7 +112,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Digest = newDigest(m)
 	m.Publisher = publisher.New(m.DB, m.publishOptions(cfg, ""), m.Logger)
 	m.Logger.Info().Str(logkey.Database, dbPath).Int(logkey.Sources, len(sources)).
-		Str(logkey.RulesVer, rs.Version()).Msg("store opened")
+		Str(logkey.RulesVer, rs.Version()).Int(logkey.GCPercent, gctune.Apply()).Msg("store opened")
 	return nil
 }
 

@@ -22,6 +22,7 @@ func TestDeps(t *testing.T) {
 		"internal/logkey":     {},
 		"internal/atomicfile": {},
 		"internal/testutil":   {},
+		"internal/gctune":     {},
 		"demo":                {},
 		"aggregator":          stage,
 		"curator":             stage,

@@ -35,4 +35,5 @@ const (
 	Field      = "field"
 	Freed      = "freed_bytes"
 	Week       = "week"
+	GCPercent  = "gc_percent"
 )
