@@ -116,7 +116,7 @@ func (c *Curator) ClassifyPending(ctx context.Context) (n, changed int, err erro
 		cs := make([]feeds.Classification, len(items))
 		for i := range items {
 			ex := rs.Explain(&items[i])
-			js, err := json.Marshal(ex)
+			js, err := json.Marshal(ex.Brief())
 			if err != nil {
 				return n, changed, fmt.Errorf("encode explanation of item %d: %w", items[i].ID, err)
 			}

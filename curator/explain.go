@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// Explanation says why an item went where it did. It is stored as JSON with
-// every classified item and printed by WriteText.
+// Explanation says why an item went where it did. Its Brief form is stored
+// as JSON with every classified item; the whole is printed by WriteText.
 type Explanation struct {
 	Section    string         `json:"section"`
 	Score      float64        `json:"score"`
@@ -46,7 +46,7 @@ type Firing struct {
 	Name    string  `json:"name,omitempty"`
 	Weight  float64 `json:"weight,omitempty"`
 	Score   float64 `json:"score"`
-	Matches []Match `json:"matches"`
+	Matches []Match `json:"matches,omitempty"`
 }
 
 // Match is a term of a rule found in a field. Text is the matched text as
@@ -55,6 +55,35 @@ type Match struct {
 	Field string `json:"field"`
 	Term  string `json:"term"`
 	Text  string `json:"text"`
+}
+
+// Brief is the explanation as stored with each item: the decision, the
+// sections that scored and the rules that fired, without the text each rule
+// matched. It is a few hundred bytes where the whole can run to kilobytes;
+// the whole is recomputed from the item when asked for.
+func (e Explanation) Brief() Explanation {
+	b := e
+	b.Scores = nil
+	for _, s := range e.Scores {
+		if s.Score != 0 || s.Bias != 0 {
+			b.Scores = append(b.Scores, s)
+		}
+	}
+	b.Fired = briefFirings(e.Fired)
+	b.Exclusions = briefFirings(e.Exclusions)
+	return b
+}
+
+func briefFirings(fs []Firing) []Firing {
+	if fs == nil {
+		return nil
+	}
+	out := make([]Firing, len(fs))
+	for i, f := range fs {
+		f.Matches = nil
+		out[i] = f
+	}
+	return out
 }
 
 // WriteText writes the explanation for people: the decision and its reason,
