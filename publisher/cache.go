@@ -6,6 +6,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -19,12 +21,47 @@ type Rendered struct {
 
 	sum   [sha256.Size]byte
 	stamp stamp
+
+	// Header values, formatted once per render rather than per request.
+	gzipETag, lastMod string
+	maxAge            time.Duration
+	cc                string
 }
 
 // GzipETag is the validator of the gzipped body: another representation,
 // so another strong ETag (RFC 9110 8.8.3).
 func (r *Rendered) GzipETag() string {
-	return r.ETag[:len(r.ETag)-1] + `-gz"`
+	if r.gzipETag == "" {
+		return r.ETag[:len(r.ETag)-1] + `-gz"`
+	}
+	return r.gzipETag
+}
+
+// lastModified is the Last-Modified header value of a document whose
+// Modified time is known.
+func (r *Rendered) lastModified() string {
+	if r.lastMod == "" {
+		return r.Modified.UTC().Format(http.TimeFormat)
+	}
+	return r.lastMod
+}
+
+// cacheControl is the Cache-Control header value for maxAge; a document is
+// served with one max-age, whose header is kept.
+func (r *Rendered) cacheControl(maxAge time.Duration) string {
+	if r.cc != "" && r.maxAge == maxAge {
+		return r.cc
+	}
+	return "public, max-age=" + strconv.Itoa(int(maxAge/time.Second))
+}
+
+// formatHeaders fills the header values kept with a render.
+func (r *Rendered) formatHeaders(maxAge time.Duration) {
+	r.gzipETag = r.ETag[:len(r.ETag)-1] + `-gz"`
+	if !r.Modified.IsZero() {
+		r.lastMod = r.Modified.UTC().Format(http.TimeFormat)
+	}
+	r.maxAge, r.cc = maxAge, "public, max-age="+strconv.Itoa(int(maxAge/time.Second))
 }
 
 // renderFunc renders a document for a snapshot of the configuration; it
@@ -113,6 +150,7 @@ func (p *Publisher) newRendered(body []byte, modified time.Time, contentType str
 	if gz.Len() < len(body) {
 		r.Gzip = gz.Bytes()
 	}
+	r.formatHeaders(p.options().MaxAge)
 	return r
 }
 

@@ -114,39 +114,64 @@ func (p *Publisher) serveOPML(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve writes a rendered document: the gzipped copy when the client takes
-// gzip, a 304 when one of its validators matches either copy, else the
-// document through http.ServeContent, which also answers HEAD, ranges and
-// If-Modified-Since.
+// gzip, a 304 when one of its validators matches either copy, else the whole
+// document in one write. HEAD gets the headers alone; a range request for
+// the uncompressed document goes through http.ServeContent.
 func (p *Publisher) serve(w http.ResponseWriter, r *http.Request, rd *Rendered, maxAge time.Duration) {
 	h := w.Header()
-	h.Set("Content-Type", rd.ContentType)
-	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(maxAge/time.Second)))
-	h.Add("Vary", "Accept-Encoding")
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["Content-Type"] = []string{rd.ContentType}
+	h["Cache-Control"] = []string{rd.cacheControl(maxAge)}
+	h["Vary"] = append(h["Vary"], "Accept-Encoding")
+	h["X-Content-Type-Options"] = nosniff
 	body, etag := rd.Body, rd.ETag
-	if rd.Gzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+	gzipped := rd.Gzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding"))
+	if gzipped {
 		body, etag = rd.Gzip, rd.GzipETag()
-		h.Set("Content-Encoding", "gzip")
+		h["Content-Encoding"] = gzipEncoding
 	}
-	h.Set("ETag", etag)
+	h["Etag"] = []string{etag}
 	// A client holding either copy has the current content: both
 	// validators match (If-None-Match compares weakly, RFC 9110 13.1.2).
-	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, rd.ETag, rd.GzipETag()) {
-		h.Del("Content-Type")
-		h.Del("Content-Encoding")
-		h.Del("Content-Length")
+	// If-Modified-Since counts only without If-None-Match (RFC 9110 13.2.2).
+	inm := r.Header.Get("If-None-Match")
+	if (inm != "" && etagMatches(inm, rd.ETag, rd.GzipETag())) ||
+		(inm == "" && notModifiedSince(r.Header.Get("If-Modified-Since"), rd.Modified)) {
+		delete(h, "Content-Type")
+		delete(h, "Content-Encoding")
+		delete(h, "Content-Length")
+		if !rd.Modified.IsZero() {
+			h["Last-Modified"] = []string{rd.lastModified()}
+		}
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	if h.Get("Content-Encoding") != "" {
-		// ServeContent leaves the length of an encoded body unset (HEAD
-		// would lack it) and would cut ranges out of the compressed
-		// bytes: serve the gzipped copy whole, with its length.
-		r = r.Clone(r.Context())
-		r.Header.Del("Range")
-		h.Set("Content-Length", strconv.Itoa(len(body)))
+	if !gzipped && r.Header.Get("Range") != "" {
+		http.ServeContent(w, r, "", rd.Modified, bytes.NewReader(body))
+		return
 	}
-	http.ServeContent(w, r, "", rd.Modified, bytes.NewReader(body))
+	if !rd.Modified.IsZero() {
+		h["Last-Modified"] = []string{rd.lastModified()}
+	}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+var (
+	nosniff      = []string{"nosniff"}
+	gzipEncoding = []string{"gzip"}
+)
+
+// notModifiedSince reports whether an If-Modified-Since date is at or
+// after modified, to the second HTTP dates carry.
+func notModifiedSince(ims string, modified time.Time) bool {
+	if ims == "" || modified.IsZero() {
+		return false
+	}
+	t, err := http.ParseTime(ims)
+	return err == nil && !modified.Truncate(time.Second).After(t)
 }
 
 // acceptsGzip reports whether an Accept-Encoding header admits gzip: named

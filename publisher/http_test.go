@@ -91,6 +91,23 @@ func TestConditionalAndCompressed(t *testing.T) {
 			if resp.StatusCode != 200 || len(body) != 0 || resp.Header.Get("ETag") != gzTag || resp.ContentLength != int64(len(zipped)) {
 				t.Errorf("HEAD: status %d, %d bytes, ETag %q, length %d", resp.StatusCode, len(body), resp.Header.Get("ETag"), resp.ContentLength)
 			}
+			resp, body = fetch(t, "HEAD", u)
+			if resp.StatusCode != 200 || len(body) != 0 || resp.Header.Get("ETag") != etag || resp.ContentLength != int64(len(plain)) {
+				t.Errorf("HEAD uncompressed: status %d, %d bytes, ETag %q, length %d", resp.StatusCode, len(body), resp.Header.Get("ETag"), resp.ContentLength)
+			}
+
+			// If-None-Match outranks If-Modified-Since (RFC 9110 13.2.2).
+			if lm := resp.Header.Get("Last-Modified"); lm != "" {
+				if resp, _ := fetch(t, "GET", u, "If-None-Match", `"stale"`, "If-Modified-Since", lm); resp.StatusCode != 200 {
+					t.Errorf("stale If-None-Match with a current If-Modified-Since: status %d, want 200", resp.StatusCode)
+				}
+			}
+
+			// A range of the uncompressed document.
+			resp, part := fetch(t, "GET", u, "Range", "bytes=0-9")
+			if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(part, plain[:10]) {
+				t.Errorf("Range bytes=0-9: status %d, body %q", resp.StatusCode, part)
+			}
 		})
 	}
 }

@@ -47,6 +47,19 @@ type DB struct {
 	versions   versionReads
 }
 
+// versionTTL is how long Version answers from memory when no commit of this
+// process has changed the version since it last read it: another process's
+// commits (the admin commands) show within this time.
+const versionTTL = 250 * time.Millisecond
+
+// cachedVersion is the last version read, with the count of this process's
+// version-changing commits before that read began, and when it began.
+type cachedVersion struct {
+	v   int64
+	gen uint64
+	at  time.Time
+}
+
 // Open opens the database at path, creating the file (but not its folder) if
 // needed, and brings its schema up to date.
 func Open(ctx context.Context, path string) (*DB, error) {
@@ -269,18 +282,23 @@ func bumpVersion(ctx context.Context, tx *sql.Tx) error {
 
 // Version returns a counter that changes whenever what the publisher serves
 // may have changed: new or edited items, new classifications, source
-// changes. It reflects every commit, of this process or another, that had
-// completed when it was called, and is cheap enough to call per request.
+// changes. It reflects every commit of this process that had completed when
+// it was called, and another process's commits within versionTTL. It is
+// cheap enough to call per request.
 //
-// The publisher calls it on every request, so concurrent calls share their
-// reads: a call waits for the next read that starts after it arrived, and
-// takes that read's value. Under load one single-row read then answers
-// many requests, while an idle call costs one read, as it always did.
+// The publisher calls it on every request. While no commit of this process
+// has changed the version, calls within versionTTL of the last read answer
+// from memory. Otherwise concurrent calls share their reads: a call waits for
+// the next read that starts after it arrived, and takes that read's value.
 func (db *DB) Version(ctx context.Context) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("read version: %w", err)
 	}
 	vr := &db.versions
+	gen, now := vr.gen.Load(), time.Now()
+	if c := vr.cached.Load(); c != nil && c.gen == gen && now.Sub(c.at) < versionTTL && now.After(c.at) {
+		return c.v, nil
+	}
 	vr.mu.Lock()
 	r := vr.next
 	if r == nil {
@@ -297,11 +315,20 @@ func (db *DB) Version(ctx context.Context) (int64, error) {
 		if r.err != nil {
 			return 0, fmt.Errorf("read version: %w", r.err)
 		}
+		// The read began after this call arrived, so it saw every commit
+		// noted up to gen; a later commit changes gen and so the cache.
+		if c := vr.cached.Load(); c == nil || c.at.Before(now) {
+			vr.cached.Store(&cachedVersion{v: r.v, gen: gen, at: now})
+		}
 		return r.v, nil
 	case <-ctx.Done():
 		return 0, fmt.Errorf("read version: %w", ctx.Err())
 	}
 }
+
+// versionCommitted notes a commit of this process that changed the version,
+// after it completed: Version must read again.
+func (db *DB) versionCommitted() { db.versions.gen.Add(1) }
 
 // versionReads coalesces Version calls: see Version.
 type versionReads struct {
@@ -309,6 +336,9 @@ type versionReads struct {
 	reading bool         // a read is under way
 	next    *versionRead // the read to start after it, which new calls join
 	stmt    *sql.Stmt
+
+	gen    atomic.Uint64                 // version-changing commits of this process
+	cached atomic.Pointer[cachedVersion] // the last read
 }
 
 // versionRead is one read of the version, shared by the calls that wait

@@ -197,3 +197,47 @@ func TestOpen_Cancelled(t *testing.T) {
 		t.Fatal("Open with a cancelled context succeeded")
 	}
 }
+
+// TestVersionCache: Version answers from memory between commits, sees this
+// process's commits at once, and another handle's (another process's)
+// commits within a moment.
+func TestVersionCache(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "db")
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	src := mustSync(t, db, "https://example.com/a")[0]
+
+	v0 := mustVersion(t, db)
+	if v := mustVersion(t, db); v != v0 {
+		t.Fatalf("version moved from %d to %d with no commit", v0, v)
+	}
+	// Our own commit: seen by the very next call, however recent the cache.
+	if _, err := db.SaveFetch(ctx, src.ID, feeds.FetchState{URL: src.ConfigURL}, []feeds.Item{newItem("1", testNow)}, testNow); err != nil {
+		t.Fatal(err)
+	}
+	v1 := mustVersion(t, db)
+	if v1 == v0 {
+		t.Fatal("own commit not reflected at once")
+	}
+
+	// Another handle's commit: seen within a second.
+	other, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.SaveFetch(ctx, src.ID, feeds.FetchState{URL: src.ConfigURL}, []feeds.Item{newItem("2", testNow)}, testNow); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Second)
+	for mustVersion(t, db) == v1 {
+		if time.Now().After(deadline) {
+			t.Fatal("another handle's commit not reflected within a second")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -479,7 +479,9 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 			return 0, err
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	db.versionCommitted()
+	if err != nil {
 		return 0, err
 	}
 	return changed, nil

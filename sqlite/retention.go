@@ -110,7 +110,9 @@ func (db *DB) deleteBatches(ctx context.Context, query string, args ...any) (int
 				return total, err
 			}
 		}
-		if err := tx.Commit(); err != nil {
+		err = tx.Commit()
+		db.versionCommitted()
+		if err != nil {
 			return total, err
 		}
 		total += int(n)
@@ -158,7 +160,9 @@ func (db *DB) SetCuration(ctx context.Context, id int64, c Curation) error {
 	if err := bumpVersion(ctx, tx); err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	db.versionCommitted()
+	if err != nil {
 		return fmt.Errorf("curate item %d: %w", id, err)
 	}
 	return nil

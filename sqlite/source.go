@@ -141,7 +141,9 @@ func (db *DB) syncSources(ctx context.Context, sources []feeds.Source) ([]feeds.
 			return nil, err
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	db.versionCommitted()
+	if err != nil {
 		return nil, err
 	}
 	return out, nil

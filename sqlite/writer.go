@@ -315,7 +315,9 @@ func (db *DB) saveInTx(ctx context.Context, tx *sql.Tx, reqs []*saveRequest) ([]
 			return nil, err
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	err := tx.Commit()
+	db.versionCommitted()
+	if err != nil {
 		return nil, err
 	}
 	db.writeStats.commits.Add(1)
