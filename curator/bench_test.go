@@ -1,7 +1,6 @@
 package curator_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -85,48 +84,4 @@ func BenchmarkExplain(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(items))/b.Elapsed().Seconds(), "items/s")
-}
-
-// TestBriefExplanation checks that the stored form keeps the decision and
-// the rules that fired, drops the matched text, and stays small.
-func TestBriefExplanation(t *testing.T) {
-	cfg, err := config.Load(filepath.Join("..", "config.example.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := cfg.Ruleset()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var full, brief int
-	for _, it := range benchItems(9) {
-		ex := rs.Explain(&it)
-		b := ex.Brief()
-		if b.Section != ex.Section || b.Score != ex.Score || b.Decision != ex.Decision || b.Version != ex.Version || b.Excluded != ex.Excluded {
-			t.Errorf("%s: brief decision %+v differs from %+v", it.Title, b, ex)
-		}
-		if len(b.Fired) != len(ex.Fired) || len(b.Exclusions) != len(ex.Exclusions) {
-			t.Errorf("%s: brief keeps %d/%d firings, want %d/%d", it.Title, len(b.Fired), len(b.Exclusions), len(ex.Fired), len(ex.Exclusions))
-		}
-		for i, f := range b.Fired {
-			if f.Matches != nil || f.Path != ex.Fired[i].Path || f.Score != ex.Fired[i].Score {
-				t.Errorf("%s: brief firing %+v, full %+v", it.Title, f, ex.Fired[i])
-			}
-		}
-		for _, s := range b.Scores {
-			if s.Score == 0 && s.Bias == 0 {
-				t.Errorf("%s: brief keeps the empty score of %s", it.Title, s.Section)
-			}
-		}
-		if len(ex.Fired) > 0 && len(ex.Fired[0].Matches) == 0 {
-			t.Errorf("%s: Brief changed the full explanation", it.Title)
-		}
-		fj, _ := json.Marshal(ex)
-		bj, _ := json.Marshal(b)
-		if len(bj) >= len(fj) || len(bj) > 1024 {
-			t.Errorf("%s: brief explanation of %d bytes (full %d): want smaller and at most 1 KiB", it.Title, len(bj), len(fj))
-		}
-		full, brief = full+len(fj), brief+len(bj)
-	}
-	t.Logf("stored explanation: %d bytes brief, %d full, for 9 items", brief, full)
 }

@@ -2,7 +2,6 @@ package curator
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -115,12 +114,8 @@ func (c *Curator) ClassifyPending(ctx context.Context) (n, changed int, err erro
 		}
 		cs := make([]feeds.Classification, len(items))
 		for i := range items {
-			ex := rs.Explain(&items[i])
-			js, err := json.Marshal(ex.Brief())
-			if err != nil {
-				return n, changed, fmt.Errorf("encode explanation of item %d: %w", items[i].ID, err)
-			}
-			cs[i] = feeds.Classification{ItemID: items[i].ID, Section: ex.Section, Score: ex.Score, Excluded: ex.Excluded, Explain: string(js)}
+			d := rs.Classify(&items[i])
+			cs[i] = feeds.Classification{ItemID: items[i].ID, Section: d.Section, Score: d.Score, Excluded: d.Excluded}
 			cs[i].CanonicalURL, cs[i].TitleKey = Fingerprint(&items[i])
 		}
 		ch, err := c.store.SetSections(ctx, rs.Version(), cs)

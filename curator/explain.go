@@ -8,8 +8,9 @@ import (
 	"strings"
 )
 
-// Explanation says why an item went where it did. Its Brief form is stored
-// as JSON with every classified item; the whole is printed by WriteText.
+// Explanation says why an item went where it did. It is computed when asked
+// for, from the item and the rules in force, and printed by WriteText or
+// served as JSON.
 type Explanation struct {
 	Section    string         `json:"section"`
 	Score      float64        `json:"score"`
@@ -55,35 +56,6 @@ type Match struct {
 	Field string `json:"field"`
 	Term  string `json:"term"`
 	Text  string `json:"text"`
-}
-
-// Brief is the explanation as stored with each item: the decision, the
-// sections that scored and the rules that fired, without the text each rule
-// matched. It is a few hundred bytes where the whole can run to kilobytes;
-// the whole is recomputed from the item when asked for.
-func (e Explanation) Brief() Explanation {
-	b := e
-	b.Scores = nil
-	for _, s := range e.Scores {
-		if s.Score != 0 || s.Bias != 0 {
-			b.Scores = append(b.Scores, s)
-		}
-	}
-	b.Fired = briefFirings(e.Fired)
-	b.Exclusions = briefFirings(e.Exclusions)
-	return b
-}
-
-func briefFirings(fs []Firing) []Firing {
-	if fs == nil {
-		return nil
-	}
-	out := make([]Firing, len(fs))
-	for i, f := range fs {
-		f.Matches = nil
-		out[i] = f
-	}
-	return out
 }
 
 // WriteText writes the explanation for people: the decision and its reason,

@@ -117,7 +117,6 @@ type Classification struct {
 	Section  string
 	Score    float64
 	Excluded bool   // dropped by an exclude rule: stored, never published
-	Explain  string // JSON explanation of the decision
 
 	// Near-duplicate keys: an item of another source with the same
 	// canonical URL or title key is the same story, published once.

@@ -240,6 +240,11 @@ func (db *DB) migrate(ctx context.Context) error {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 	}
+	// Migrations that rebuild a table leave its old pages free: give them
+	// back to the file system.
+	if _, err := db.write.ExecContext(ctx, "PRAGMA incremental_vacuum"); err != nil {
+		return fmt.Errorf("vacuum after migrations: %w", err)
+	}
 	return nil
 }
 

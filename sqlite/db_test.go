@@ -241,3 +241,74 @@ func TestVersionCache(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestMigrateItemText opens a database written by the version-4 schema,
+// with the text in the items rows, and finds every item's text after the
+// migration that moves it to item_text.
+func TestMigrateItemText(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "db")
+	old, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"001_initial.sql", "002_curation.sql", "003_duplicates.sql", "004_gone.sql"} {
+		ddl, err := os.ReadFile(filepath.Join("migrations", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := old.Exec(string(ddl)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	for _, q := range []string{
+		"PRAGMA user_version = 4",
+		`INSERT INTO sources (id, config_url, url, name) VALUES (1, 'https://example.com/a', 'https://example.com/a', 'A')`,
+		`INSERT INTO items (id, source_id, key, title, summary, content, fetched_at, sort_time, hash, section, explanation, rules_version)
+			VALUES (7, 1, 'guid:7', '标题', '摘要：容器', '<p>正文</p>', 1000, 1000, 'h', 'containers', '{"section":"containers"}', 'v1')`,
+		`INSERT INTO items (id, source_id, key, title, fetched_at, sort_time, hash) VALUES (8, 1, 'guid:8', 'no text', 1000, 1000, 'h')`,
+	} {
+		if _, err := old.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	it, err := db.Item(ctx, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.Title != "标题" || it.Summary != "摘要：容器" || it.Content != "<p>正文</p>" || it.Section != "containers" {
+		t.Errorf("item 7 after migration: %+v", it)
+	}
+	if v, err := db.ItemRulesVersion(ctx, 7); err != nil || v != "v1" {
+		t.Errorf("rules version after migration: %q, %v", v, err)
+	}
+	if it, err := db.Item(ctx, 8); err != nil || it.Summary != "" || it.Content != "" {
+		t.Errorf("item 8 after migration: %+v, %v", it, err)
+	}
+	// Pruning an item deletes its text.
+	db.SetMaxAge(time.Hour)
+	if st, err := db.Prune(ctx, time.Now(), 0); err != nil || st.ByAge != 2 {
+		t.Fatalf("prune: %+v, %v", st, err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	check, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer check.Close()
+	var texts int
+	if err := check.QueryRow("SELECT count(*) FROM item_text").Scan(&texts); err != nil || texts != 0 {
+		t.Errorf("item_text rows after pruning every item: %d, %v", texts, err)
+	}
+}

@@ -58,7 +58,7 @@ const lookupQuery = `SELECT key, id, hash FROM items
 // on the write connection, and binds them to each transaction: preparing is
 // a noticeable cost next to a small batch.
 type saver struct {
-	state, lookup, ins, upd *sql.Stmt
+	state, lookup, ins, upd, insText, updText *sql.Stmt
 }
 
 func prepareSave(ctx context.Context, db *sql.DB) (*saver, error) {
@@ -79,13 +79,16 @@ func prepareSave(ctx context.Context, db *sql.DB) (*saver, error) {
 	// One query per fetch finds which of its items are known, instead of
 	// one query per item.
 	s.lookup = prep(lookupQuery)
-	s.ins = prep(`INSERT INTO items (source_id, key, guid, link, title, summary,
-		content, author, categories, lang, published, updated, fetched_at, sort_time, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	s.upd = prep(`UPDATE items SET guid = ?, link = ?, title = ?, summary = ?,
-		content = ?, author = ?, categories = ?, lang = ?, published = ?, updated = ?, hash = ?,
+	s.ins = prep(`INSERT INTO items (source_id, key, guid, link, title,
+		author, categories, lang, published, updated, fetched_at, sort_time, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	s.insText = prep(`INSERT INTO item_text (id, summary, content) VALUES (?, ?, ?)`)
+	s.upd = prep(`UPDATE items SET guid = ?, link = ?, title = ?,
+		author = ?, categories = ?, lang = ?, published = ?, updated = ?, hash = ?,
 		rules_version = ''
 		WHERE id = ?`)
+	s.updText = prep(`INSERT INTO item_text (id, summary, content) VALUES (?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET summary = excluded.summary, content = excluded.content`)
 	if err != nil {
 		s.close()
 		return nil, err
@@ -96,16 +99,18 @@ func prepareSave(ctx context.Context, db *sql.DB) (*saver, error) {
 // in returns the statements bound to tx; they need no closing.
 func (s *saver) in(ctx context.Context, tx *sql.Tx) *saver {
 	return &saver{
-		state:  tx.StmtContext(ctx, s.state),
-		lookup: tx.StmtContext(ctx, s.lookup),
-		ins:    tx.StmtContext(ctx, s.ins),
-		upd:    tx.StmtContext(ctx, s.upd),
+		state:   tx.StmtContext(ctx, s.state),
+		lookup:  tx.StmtContext(ctx, s.lookup),
+		ins:     tx.StmtContext(ctx, s.ins),
+		upd:     tx.StmtContext(ctx, s.upd),
+		insText: tx.StmtContext(ctx, s.insText),
+		updText: tx.StmtContext(ctx, s.updText),
 	}
 }
 
 func (s *saver) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.state, s.lookup, s.ins, s.upd} {
+	for _, st := range []*sql.Stmt{s.state, s.lookup, s.ins, s.upd, s.insText, s.updText} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -201,19 +206,30 @@ func (s *saver) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchSta
 				stats.Unchanged++
 				continue
 			}
-			if _, err := s.ins.ExecContext(ctx, sourceID, key, it.GUID, it.Link, it.Title, it.Summary,
-				it.Content, it.Author, stringsToDB(it.Categories), it.Lang, timeToDB(it.Published), timeToDB(it.Updated),
-				fetched, timeToDB(sortTime), hash); err != nil {
+			res, err := s.ins.ExecContext(ctx, sourceID, key, it.GUID, it.Link, it.Title,
+				it.Author, stringsToDB(it.Categories), it.Lang, timeToDB(it.Published), timeToDB(it.Updated),
+				fetched, timeToDB(sortTime), hash)
+			if err != nil {
 				return stats, fmt.Errorf("insert item %s: %w", key, err)
+			}
+			id, err := res.LastInsertId()
+			if err != nil {
+				return stats, fmt.Errorf("insert item %s: %w", key, err)
+			}
+			if _, err := s.insText.ExecContext(ctx, id, it.Summary, it.Content); err != nil {
+				return stats, fmt.Errorf("insert text of item %s: %w", key, err)
 			}
 			stats.New++
 		case old.hash == hash:
 			stats.Unchanged++
 		default:
-			if _, err := s.upd.ExecContext(ctx, it.GUID, it.Link, it.Title, it.Summary,
-				it.Content, it.Author, stringsToDB(it.Categories), it.Lang, timeToDB(it.Published), timeToDB(it.Updated), hash,
+			if _, err := s.upd.ExecContext(ctx, it.GUID, it.Link, it.Title,
+				it.Author, stringsToDB(it.Categories), it.Lang, timeToDB(it.Published), timeToDB(it.Updated), hash,
 				old.id); err != nil {
 				return stats, fmt.Errorf("update item %s: %w", key, err)
+			}
+			if _, err := s.updText.ExecContext(ctx, old.id, it.Summary, it.Content); err != nil {
+				return stats, fmt.Errorf("update text of item %s: %w", key, err)
 			}
 			stats.Updated++
 		}
@@ -223,11 +239,11 @@ func (s *saver) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchSta
 
 // itemQuery selects every feeds.Item field, in the order scanItem reads
 // them; callers append WHERE, ORDER BY and LIMIT.
-const itemQuery = `SELECT i.id, i.source_id, i.key, i.guid, i.link, i.title, i.summary,
-	i.content, i.author, i.categories, i.lang, i.published, i.updated, i.hash,
+const itemQuery = `SELECT i.id, i.source_id, i.key, i.guid, i.link, i.title, coalesce(t.summary, ''),
+	coalesce(t.content, ''), i.author, i.categories, i.lang, i.published, i.updated, i.hash,
 	i.fetched_at, i.section, i.score, i.excluded,
 	s.name, s.url, s.feed_title, s.feed_link, s.tags
-	FROM items i JOIN sources s ON s.id = i.source_id `
+	FROM items i JOIN sources s ON s.id = i.source_id LEFT JOIN item_text t ON t.id = i.id `
 
 // scanItem reads one row of itemQuery.
 func scanItem(row interface{ Scan(...any) error }) (feeds.Item, error) {
@@ -437,7 +453,7 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 	}
 
 	upd, err := tx.PrepareContext(ctx, `UPDATE items SET section = ?, score = ?, excluded = ?,
-		explanation = ?, rules_version = ?, canonical_url = ?, title_key = ?, dup_of = ? WHERE id = ?`)
+		rules_version = ?, canonical_url = ?, title_key = ?, dup_of = ? WHERE id = ?`)
 	if err != nil {
 		return 0, err
 	}
@@ -466,7 +482,7 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 			return 0, fmt.Errorf("find duplicates of item %d: %w", c.ItemID, err)
 		}
 		c.Excluded = c.Excluded || old.hidden || dupOf != 0
-		if _, err := upd.ExecContext(ctx, c.Section, c.Score, c.Excluded, c.Explain, rulesVersion,
+		if _, err := upd.ExecContext(ctx, c.Section, c.Score, c.Excluded, rulesVersion,
 			c.CanonicalURL, c.TitleKey, dupOf, c.ItemID); err != nil {
 			return 0, fmt.Errorf("update item %d: %w", c.ItemID, err)
 		}
@@ -487,17 +503,18 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 	return changed, nil
 }
 
-// ItemExplain returns the curator's JSON explanation stored for item id
-// ("" before it is classified), or feeds.ErrNotFound.
-func (db *DB) ItemExplain(ctx context.Context, id int64) (string, error) {
-	var explain string
-	err := db.read.QueryRowContext(ctx, `SELECT explanation FROM items WHERE id = ?`, id).Scan(&explain)
+// ItemRulesVersion returns the version of the rules that made item id's
+// stored decision ("" before it is classified, or after an edit), or
+// feeds.ErrNotFound.
+func (db *DB) ItemRulesVersion(ctx context.Context, id int64) (string, error) {
+	var v string
+	err := db.read.QueryRowContext(ctx, `SELECT rules_version FROM items WHERE id = ?`, id).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("explain item %d: %w", id, feeds.ErrNotFound)
+		return "", fmt.Errorf("rules version of item %d: %w", id, feeds.ErrNotFound)
 	} else if err != nil {
-		return "", fmt.Errorf("explain item %d: %w", id, err)
+		return "", fmt.Errorf("rules version of item %d: %w", id, err)
 	}
-	return explain, nil
+	return v, nil
 }
 
 // RecentItems returns up to limit published items, newest first: those

@@ -388,7 +388,7 @@ func TestSetSections(t *testing.T) {
 	a, b, c := byKey["guid:a"], byKey["guid:b"], byKey["guid:c"]
 
 	cs := []feeds.Classification{
-		{ItemID: a, Section: "go", Score: 1, Explain: `{"rule":"go"}`},
+		{ItemID: a, Section: "go", Score: 1},
 		{ItemID: b, Section: "k8s", Score: 2},
 		{ItemID: c, Section: ""}, // matched nothing: not a change
 	}
@@ -401,7 +401,7 @@ func TestSetSections(t *testing.T) {
 		{"first", cs, 2, true},
 		{"same again", cs, 0, false},
 		{"score only", []feeds.Classification{{ItemID: a, Section: "go", Score: 5}}, 0, false},
-		{"excluded", []feeds.Classification{{ItemID: a, Section: "go", Excluded: true, Explain: `{"rule":"spam"}`}}, 1, true},
+		{"excluded", []feeds.Classification{{ItemID: a, Section: "go", Excluded: true}}, 1, true},
 		{"moved", []feeds.Classification{{ItemID: b, Section: "go"}}, 1, true},
 		{"unknown item", []feeds.Classification{{ItemID: 9999, Section: "go"}}, 0, false},
 		{"empty", nil, 0, false},
@@ -423,11 +423,15 @@ func TestSetSections(t *testing.T) {
 	if itA.Section != "go" || !itA.Excluded || itA.Score != 0 {
 		t.Errorf("item a: section %q excluded %v score %v", itA.Section, itA.Excluded, itA.Score)
 	}
-	if exp, err := db.ItemExplain(ctx, a); err != nil || exp != `{"rule":"spam"}` {
-		t.Errorf("ItemExplain = %q, %v", exp, err)
+	if v, err := db.ItemRulesVersion(ctx, a); err != nil || v != "v1" {
+		t.Errorf("ItemRulesVersion = %q, %v; want v1", v, err)
 	}
-	if exp, err := db.ItemExplain(ctx, c); err != nil || exp != "" {
-		t.Errorf("ItemExplain of an item without explanation = %q, %v", exp, err)
+	if _, err := db.ItemRulesVersion(ctx, 9999); !errors.Is(err, feeds.ErrNotFound) {
+		t.Errorf("ItemRulesVersion of a missing item: %v, want ErrNotFound", err)
+	}
+	// Classification leaves the item's text where it was.
+	if itA.Summary != "Summary a" || itA.Content != "<p>Content a</p>" {
+		t.Errorf("item a's text after classification: %q, %q", itA.Summary, itA.Content)
 	}
 	if todo, _ := db.ItemsToClassify(ctx, "v1", 0, 10); len(todo) != 0 {
 		t.Errorf("items still to classify for v1: %v", ids(todo))
@@ -545,9 +549,6 @@ func TestItem(t *testing.T) {
 
 	if _, err := db.Item(ctx, id+100); !errors.Is(err, feeds.ErrNotFound) {
 		t.Errorf("Item of a missing ID: %v, want ErrNotFound", err)
-	}
-	if _, err := db.ItemExplain(ctx, id+100); !errors.Is(err, feeds.ErrNotFound) {
-		t.Errorf("ItemExplain of a missing ID: %v, want ErrNotFound", err)
 	}
 }
 

@@ -28,6 +28,7 @@ import (
 	"golang.org/x/text/encoding/traditionalchinese"
 
 	"github.com/feedcurator/feedcurator/config"
+	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/sqlite"
 )
 
@@ -314,6 +315,25 @@ func TestFullDatabase(t *testing.T) {
 	st, _ := m.DB.Stats(ctx)
 	if err := m.DB.SetMaxSize(ctx, st.DatabaseBytes); err != nil {
 		t.Fatal(err)
+	}
+	// Fill what room the file's pages still have, so that no source's items
+	// fit: an item of another key at a time, until the store refuses.
+	srcs, err := m.DB.Sources(ctx)
+	if err != nil || len(srcs) == 0 {
+		t.Fatal(srcs, err)
+	}
+	for i := 0; ; i++ {
+		it := feeds.Item{Key: fmt.Sprintf("filler:%d", i), Title: "filler", Content: strings.Repeat("x", 500), Published: time.Now()}
+		it.Hash = feeds.ContentHash(&it)
+		if _, err := m.DB.SaveFetch(ctx, srcs[0].ID, srcs[0].State, []feeds.Item{it}, time.Now()); err != nil {
+			if !strings.Contains(err.Error(), "full") {
+				t.Fatalf("filling the database: %v", err)
+			}
+			break
+		}
+		if i > 10_000 {
+			t.Fatal("the capped database never filled")
+		}
 	}
 	for round := 0; round < 2; round++ {
 		sum := m.Poller.PollAll(ctx, nil)

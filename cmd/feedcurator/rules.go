@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,14 +20,16 @@ import (
 
 // explained is what explain prints and /items/{id}/explain serves.
 type explained struct {
-	Item        int64                `json:"item,omitempty"`
-	Title       string               `json:"title"`
-	Source      string               `json:"source,omitempty"`
-	Published   string               `json:"published_section,omitempty"` // the section the store holds now
-	Curation    *sqlite.Curation     `json:"curation,omitempty"`
-	DuplicateOf int64                `json:"duplicate_of,omitempty"` // published under that item
-	Explanation curator.Explanation  `json:"explanation"`
-	Stored      *curator.Explanation `json:"stored_explanation,omitempty"`
+	Item        int64               `json:"item,omitempty"`
+	Title       string              `json:"title"`
+	Source      string              `json:"source,omitempty"`
+	Published   string              `json:"published_section,omitempty"` // the section the store holds now
+	Curation    *sqlite.Curation    `json:"curation,omitempty"`
+	DuplicateOf int64               `json:"duplicate_of,omitempty"` // published under that item
+	Explanation curator.Explanation `json:"explanation"`
+	// DecidedBy is the rules version of the stored decision when it is not
+	// the version in force: the item awaits re-classification.
+	DecidedBy string `json:"decided_by_rules,omitempty"`
 }
 
 // cmdExplain prints why an item goes where it goes: every rule that fired,
@@ -90,6 +91,9 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if out.DuplicateOf != 0 {
 			fmt.Fprintf(stdout, "near-duplicate of item %d: published once, under that item\n", out.DuplicateOf)
 		}
+		if out.DecidedBy != "" {
+			fmt.Fprintf(stdout, "stored decision: rules version %s; re-classification under %s pending\n", out.DecidedBy, out.Explanation.Version)
+		}
 		fmt.Fprintln(stdout)
 	}
 	return out.Explanation.WriteText(stdout)
@@ -111,11 +115,12 @@ func explainStored(ctx context.Context, db *sqlite.DB, rs *curator.Ruleset, id i
 		return explained{}, err
 	}
 	out := explained{Item: id, Title: it.Title, Source: it.SourceName, Published: it.Section, Curation: &c, DuplicateOf: dup, Explanation: rs.Explain(&it)}
-	if raw, err := db.ItemExplain(ctx, id); err == nil && raw != "" {
-		var st curator.Explanation
-		if json.Unmarshal([]byte(raw), &st) == nil && st.Version != out.Explanation.Version {
-			out.Stored = &st
-		}
+	decided, err := db.ItemRulesVersion(ctx, id)
+	if err != nil {
+		return explained{}, err
+	}
+	if decided != "" && decided != out.Explanation.Version {
+		out.DecidedBy = decided
 	}
 	return out, nil
 }
