@@ -116,7 +116,7 @@ type Classification struct {
 	ItemID   int64
 	Section  string
 	Score    float64
-	Excluded bool   // dropped by an exclude rule: stored, never published
+	Excluded bool // dropped by an exclude rule: stored, never published
 
 	// Near-duplicate keys: an item of another source with the same
 	// canonical URL or title key is the same story, published once.
