@@ -4,8 +4,9 @@
 // It sits between the aggregator and the publisher: the aggregator stores raw
 // items, the curator reads the ones not yet classified under the current rule
 // set, scores them against every section's rules and writes back exactly one
-// section per item with an explanation; the publisher reads classified items
-// and never publishes excluded ones.
+// section per item, with the score and the rules version that decided it; the
+// publisher reads classified items and never publishes excluded ones. An
+// explanation (Ruleset.Explain) is computed from the item when asked for.
 //
 // Rules come from the configuration as SectionSpecs (and Options: the
 // fallback section, the threshold, exclude rules and per-source settings).

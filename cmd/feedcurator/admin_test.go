@@ -129,6 +129,22 @@ func TestAdminCommands(t *testing.T) {
 		t.Errorf("rules test wrote: paas has %d items, want %d", len(after), len(items)-2)
 	}
 
+	// explain under rules newer than the stored decision says so.
+	out, _, code = run(t, "explain", "--config", newCfg, "--json", strconv.FormatInt(items[2].ID, 10))
+	var newer explained
+	if err := json.Unmarshal([]byte(out), &newer); err != nil || code != 0 || newer.DecidedBy != ex.Explanation.Version ||
+		newer.Explanation.Version == ex.Explanation.Version {
+		t.Errorf("explain under new rules: decided by %q (stored rules %q), now %q in %q: %v\n%s",
+			newer.DecidedBy, ex.Explanation.Version, newer.Explanation.Version, newer.Explanation.Section, err, out)
+	}
+	out, _, _ = run(t, "explain", "--config", newCfg, strconv.FormatInt(items[2].ID, 10))
+	if !strings.Contains(out, "stored decision: rules version "+ex.Explanation.Version) {
+		t.Errorf("explain text under new rules lacks the stored decision's version:\n%s", out)
+	}
+	if ex.DecidedBy != "" {
+		t.Errorf("explain under the rules in force: decided_by %q, want none", ex.DecidedBy)
+	}
+
 	// rules eval against the labelled set.
 	out, errOut, code = run(t, "rules", "eval", "--config", cfgPath, filepath.Join("..", "..", "curator", "testdata", "labelled", "tune.yaml"))
 	if code != 0 || !strings.Contains(strings.ToLower(out), "accuracy") {
