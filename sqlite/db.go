@@ -110,6 +110,9 @@ func open(ctx context.Context, path string) (*DB, error) {
 	db := &DB{path: path, write: write}
 	if err := db.migrate(ctx); err != nil {
 		write.Close()
+		if why := notWritable(path); why != "" {
+			return nil, fmt.Errorf("%s: %w", why, err)
+		}
 		return nil, err
 	}
 
@@ -407,4 +410,17 @@ func stringsFromDB(s string) ([]string, error) {
 		return nil, nil
 	}
 	return ss, nil
+}
+
+// writeFailed adds to a failed write's error the reason the operating
+// system gives for the database not being writable, if it gives one: SQLite
+// reports a file system turned read-only only as "disk I/O error".
+func (db *DB) writeFailed(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, ErrClosed) {
+		return err
+	}
+	if why := notWritable(db.path); why != "" {
+		return fmt.Errorf("%w (%s)", err, why)
+	}
+	return err
 }

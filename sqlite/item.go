@@ -44,7 +44,7 @@ func (db *DB) SaveFetch(ctx context.Context, sourceID int64, st feeds.FetchState
 	r := &saveRequest{ctx: ctx, sourceID: sourceID, st: st, items: items, now: now, done: make(chan saveResult, 1)}
 	stats, err := db.enqueueSave(r)
 	if err != nil {
-		return feeds.SaveStats{}, fmt.Errorf("save fetch of source %d: %w", sourceID, err)
+		return feeds.SaveStats{}, fmt.Errorf("save fetch of source %d: %w", sourceID, db.writeFailed(err))
 	}
 	return stats, nil
 }
@@ -404,7 +404,7 @@ const sectionsQuery = `SELECT id, section, excluded, override_section, hidden, s
 func (db *DB) SetSections(ctx context.Context, rulesVersion string, cs []feeds.Classification) (changed int, err error) {
 	changed, err = db.setSections(ctx, rulesVersion, cs)
 	if err != nil {
-		return 0, fmt.Errorf("set sections: %w", err)
+		return 0, fmt.Errorf("set sections: %w", db.writeFailed(err))
 	}
 	return changed, nil
 }

@@ -93,7 +93,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.DB, err = sqlite.Open(ctx, dbPath)
 	if err != nil {
-		return fmt.Errorf("open database %s: %w", dbPath, err)
+		return err // sqlite.Open names the file
 	}
 	m.DB.SetMaxAge(cfg.Retention.MaxAge.Duration)
 	if err := m.DB.SetMaxSize(ctx, int64(cfg.MaxSize)); err != nil {

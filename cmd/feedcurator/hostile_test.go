@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -17,6 +18,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -438,8 +440,8 @@ func TestReadOnlyDatabase(t *testing.T) {
 		t.Fatalf("remount ro: %v %s", err, out)
 	}
 	_, errOut, code := run(t, "fetch", "--config", cfgPath, "--log-level", "error")
-	if code == 0 || !strings.Contains(errOut, dbPath) {
-		t.Errorf("fetch on a read-only database: exit %d, %s", code, errOut)
+	if code == 0 || !strings.Contains(errOut, dbPath) || !strings.Contains(errOut, "read-only file system") {
+		t.Errorf("fetch on a read-only database: exit %d, %s; want the file and the cause named", code, errOut)
 	}
 	t.Logf("on a read-only database: %s", strings.TrimSpace(errOut))
 	after, _ := os.ReadFile(dbPath)
@@ -470,4 +472,153 @@ func tmpfsConfig(t *testing.T, size string) (mnt, cfgPath string) {
 		t.Fatal(err)
 	}
 	return mnt, cfgPath
+}
+
+// TestDiskTurnsReadOnly puts the database on an ext4 file system of its own
+// (a loop device, errors=remount-ro) and makes the kernel turn it read-only
+// under the running daemon, as it does on an I/O error: every save fails and
+// each source's error is logged once, naming the cause, the feeds are still
+// served, the file is not corrupted, and after the disk is repaired and the
+// daemon restarted polling fetches again whatever had not reached the disk. It needs root, a loop device and mkfs.ext4, and skips
+// without them.
+func TestDiskTurnsReadOnly(t *testing.T) {
+	for _, tool := range []string{"mkfs.ext4", "e2fsck", "losetup", "mount", "umount"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	img := filepath.Join(t.TempDir(), "disk.img")
+	mnt := filepath.Join(t.TempDir(), "mnt")
+	for _, cmd := range [][]string{
+		{"truncate", "-s", "64M", img},
+		{"mkfs.ext4", "-q", "-F", img},
+		{"mkdir", mnt},
+	} {
+		if out, err := exec.Command(cmd[0], cmd[1:]...).CombinedOutput(); err != nil {
+			t.Skipf("%v: %v %s", cmd, err, out)
+		}
+	}
+	out, err := exec.Command("losetup", "-f", "--show", img).CombinedOutput()
+	if err != nil {
+		t.Skipf("no loop device (needs root): %v %s", err, out)
+	}
+	dev := strings.TrimSpace(string(out))
+	t.Cleanup(func() { exec.Command("losetup", "-d", dev).Run() })
+	mount := func() {
+		t.Helper()
+		if out, err := exec.Command("mount", "-o", "errors=remount-ro", dev, mnt).CombinedOutput(); err != nil {
+			t.Skipf("cannot mount %s (needs root): %v %s", dev, err, out)
+		}
+	}
+	mount()
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+
+	cfgPath := writeConfig(t, newFeedFarm(t), t.TempDir())
+	raw, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(mnt, "db")
+	raw = regexp.MustCompile(`(?m)^database: .*$`).ReplaceAll(raw, []byte("database: "+dbPath))
+	if err := os.WriteFile(cfgPath, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var logs syncBuffer
+	m := NewMain(cfg, zerolog.New(&logs))
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sum := m.Poller.PollAll(ctx, nil); sum.OK != 5 || sum.New != demoItemCount(t) {
+		t.Fatalf("first poll: %+v", sum)
+	}
+	if _, _, err := m.Curator.ClassifyPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before, err := m.DB.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed := func() *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		m.Publisher.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/feeds/all.atom", nil))
+		return rec
+	}
+	served := feed().Body.String()
+
+	// The kernel's reaction to an I/O error, on demand.
+	trigger := filepath.Join("/sys/fs/ext4", filepath.Base(dev), "trigger_fs_error")
+	if err := os.WriteFile(trigger, []byte("read-only test\n"), 0o200); err != nil {
+		m.Close(ctx)
+		t.Skipf("cannot trigger an ext4 error: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(mnt, "probe"), nil, 0o644); !errors.Is(err, syscall.EROFS) {
+		t.Fatalf("the file system is still writable after the error: %v", err)
+	}
+	logs.Reset()
+	for round := 0; round < 2; round++ {
+		sum := m.Poller.PollAll(ctx, nil)
+		if sum.New != 0 || sum.Errors != sum.Sources {
+			t.Errorf("round %d on a read-only disk: %+v, want every source failed", round, sum)
+		}
+	}
+	if n := strings.Count(logs.String(), `"message":"save failed"`); n != 5 {
+		t.Errorf("%d save failures logged for 5 good sources over 2 rounds, want 5 (once per source):\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), "read-only file system") {
+		t.Errorf("the log does not say the disk is read-only:\n%s", logs.String())
+	}
+	if st, err := m.DB.Stats(ctx); err != nil || st.Items != before.Items {
+		t.Errorf("reads on a read-only disk: %+v, %v; want %d items", st, err, before.Items)
+	}
+	if rec := feed(); rec.Code != 200 || rec.Body.String() != served {
+		t.Errorf("feed on a read-only disk: status %d, %d bytes (was %d)", rec.Code, rec.Body.Len(), len(served))
+	}
+	m.Close(ctx) // its last checkpoint fails on the read-only disk; the WAL keeps the data
+
+	// The operator's repair: unmount, fsck, mount, restart.
+	if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("umount: %v %s", err, out)
+	}
+	if out, err := exec.Command("e2fsck", "-f", "-y", img).CombinedOutput(); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() > 1 { // 1: errors corrected
+			t.Fatalf("e2fsck: %v %s", err, out)
+		}
+	}
+	mount()
+	logs.Reset()
+	m = NewMain(cfg, zerolog.New(&logs))
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(ctx)
+	check, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer check.Close()
+	var ic string
+	if err := check.QueryRow("PRAGMA integrity_check").Scan(&ic); err != nil || ic != "ok" {
+		t.Errorf("integrity_check after the repair: %q %v", ic, err)
+	}
+	// Commits not yet written back when the disk failed are gone (WAL with
+	// synchronous=NORMAL, like a power cut), but a fetch state never
+	// survives without its items: whatever is missing is fetched again.
+	kept, err := m.DB.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := m.Poller.PollAll(ctx, nil)
+	if sum.Errors != 4 || sum.OK+sum.NotModified != 5 || sum.New != before.Items-kept.Items || strings.Contains(logs.String(), `"save failed"`) {
+		t.Errorf("polling after the repair, %d of %d items on disk: %+v, want the missing ones new\n%s", kept.Items, before.Items, sum, logs.String())
+	}
+	if st, err := m.DB.Stats(ctx); err != nil || st.Items != before.Items {
+		t.Errorf("after the repair and a poll: %d items, %v; want the %d stored before", st.Items, err, before.Items)
+	}
+	t.Logf("after the repair: %d of %d items were on disk; the poll fetched %d again", kept.Items, before.Items, sum.New)
 }

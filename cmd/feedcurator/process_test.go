@@ -106,6 +106,12 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+func (s *syncBuffer) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.Reset()
+}
+
 func (ns *notifySocket) saw(s string) bool {
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
