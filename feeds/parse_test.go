@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -623,5 +624,15 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("Parse returned neither feed nor error")
 		}
 		checkInvariants(t, feed)
+
+		// A trailing control byte, which the filter drops, sends the same
+		// document down the filtering path: both paths must agree.
+		slow, err := feeds.ParseBytes(append(bytes.Clone(data), 0x01), "https://example.com/feed/", contentType)
+		if err != nil {
+			t.Fatalf("filtered path failed where the direct one parsed: %v", err)
+		}
+		if !reflect.DeepEqual(feed, slow) {
+			t.Fatalf("direct and filtered parses differ:\n%+v\n%+v", feed, slow)
+		}
 	})
 }

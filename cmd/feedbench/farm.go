@@ -314,7 +314,15 @@ func startChildFarm(cfg farmConfig) (*childFarm, error) {
 		return nil, err
 	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d,%d,%d,%d,%d", farmChildEnv,
+	// The daemon's memory settings are not the farm's: a GOMEMLIMIT meant
+	// for the daemon would starve the farm, which holds every document.
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GOMEMLIMIT=") && !strings.HasPrefix(kv, "GOGC=") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, fmt.Sprintf("%s=%d,%d,%d,%d,%d", farmChildEnv,
 		cfg.Feeds, cfg.Items, cfg.Hosts, cfg.Latency, cfg.Start.UnixNano()))
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
