@@ -45,7 +45,11 @@ func (p *Publisher) serveFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	view, format := file[:dot], file[dot+1:]
-	before, err := feeds.ParseCursor(r.URL.Query().Get("before"))
+	var cursor string
+	if r.URL.RawQuery != "" {
+		cursor = r.URL.Query().Get("before")
+	}
+	before, err := feeds.ParseCursor(cursor)
 	if err != nil || (view == DigestView && !before.IsZero()) {
 		http.Error(w, "bad before= cursor", http.StatusBadRequest)
 		return
@@ -121,7 +125,11 @@ func (p *Publisher) serve(w http.ResponseWriter, r *http.Request, rd *Rendered, 
 	h := w.Header()
 	h["Content-Type"] = []string{rd.ContentType}
 	h["Cache-Control"] = []string{rd.cacheControl(maxAge)}
-	h["Vary"] = append(h["Vary"], "Accept-Encoding")
+	if len(h["Vary"]) == 0 {
+		h["Vary"] = varyEncoding
+	} else {
+		h["Vary"] = append(h["Vary"], "Accept-Encoding")
+	}
 	h["X-Content-Type-Options"] = nosniff
 	body, etag := rd.Body, rd.ETag
 	gzipped := rd.Gzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding"))
@@ -161,6 +169,7 @@ func (p *Publisher) serve(w http.ResponseWriter, r *http.Request, rd *Rendered, 
 
 var (
 	nosniff      = []string{"nosniff"}
+	varyEncoding = []string{"Accept-Encoding"}
 	gzipEncoding = []string{"gzip"}
 )
 
