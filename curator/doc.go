@@ -24,7 +24,7 @@
 // match "google") unless it ends or starts with *, while CJK keywords match as
 // substrings (Chinese has no spaces between words).
 //
-// Evaluate measures a Ruleset against labelled items (LoadLabelled) with
+// Evaluate measures a Ruleset against labelled items (config.LoadLabelled) with
 // accuracy, a confusion matrix and per-section precision and recall; the
 // default rules are measured this way in the package's tests.
 package curator

@@ -1,91 +1,30 @@
 package curator
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/feedcurator/feedcurator/feeds"
 )
 
-// Labelled is an item whose right section is known, for measuring rules.
+// Labelled is an item whose right section is known, for measuring rules
+// (config.LoadLabelled reads a file of them).
 type Labelled struct {
-	Title   string   `yaml:"title"`
-	Summary string   `yaml:"summary"`
-	Section string   `yaml:"section"`
-	Source  string   `yaml:"source,omitempty"` // source name, for per-source settings
-	Tags    []string `yaml:"tags,omitempty"`   // source tags
-	Link    string   `yaml:"link,omitempty"`
+	Title   string
+	Summary string
+	Section string
+	Source  string   // source name, for per-source settings
+	Tags    []string // source tags
+	Link    string
 
-	Line int `yaml:"-"` // line in the file it was loaded from
+	Line int // line in the file it was loaded from
 }
 
 // Item returns the labelled item as the classifier sees it.
 func (l *Labelled) Item() feeds.Item {
 	return feeds.Item{Title: l.Title, Summary: l.Summary, Link: l.Link, SourceName: l.Source, SourceTags: l.Tags}
-}
-
-// ErrLabelled is wrapped by the problems LoadLabelled reports.
-var ErrLabelled = errors.New("bad labelled item")
-
-// LoadLabelled reads a YAML list of labelled items, each with a title, an
-// optional summary, the section it belongs to, and optionally the name and
-// tags of its source (for per-source settings) and its link:
-//
-//	# items.yaml
-//	- title: 浅谈Docker安全：技术、生态和最新的安全特性
-//	  summary: 本文从容器安全、镜像安全、安全生态等方面介绍当前docker安全相关话题。
-//	  section: containers
-//	- title: Microsoft acquires Deis
-//	  section: industry
-//	  source: TechCrunch
-//	  tags: [en, business]
-//
-// Unknown keys are errors; every item needs a title and a section. All
-// problems are reported at once, each with its line.
-func LoadLabelled(r io.Reader) ([]Labelled, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("read labelled items: %w", err)
-	}
-	var items []Labelled
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&items); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("%w: %v", ErrLabelled, err)
-	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrLabelled, err)
-	}
-	if len(root.Content) == 1 && root.Content[0].Kind == yaml.SequenceNode && len(root.Content[0].Content) == len(items) {
-		for i, n := range root.Content[0].Content {
-			items[i].Line = n.Line
-		}
-	}
-	var errs []error
-	for i := range items {
-		it := &items[i]
-		it.Title, it.Section = strings.TrimSpace(it.Title), strings.TrimSpace(it.Section)
-		if it.Title == "" {
-			errs = append(errs, fmt.Errorf("line %d: item %d: %w: title is required", it.Line, i, ErrLabelled))
-		}
-		if it.Section == "" {
-			errs = append(errs, fmt.Errorf("line %d: item %d: %w: section is required", it.Line, i, ErrLabelled))
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return items, nil
 }
 
 // Report measures a ruleset against labelled items.

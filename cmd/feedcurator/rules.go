@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
+	"github.com/feedcurator/feedcurator/config"
 	"github.com/feedcurator/feedcurator/curator"
 	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/internal/logkey"
@@ -185,7 +186,7 @@ func cmdRulesEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer f.Close()
-	items, err := curator.LoadLabelled(f)
+	items, err := config.LoadLabelled(f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)
 	}
