@@ -44,6 +44,7 @@ import (
 	"github.com/feedcurator/feedcurator/curator"
 	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/internal/gctune"
+	"github.com/feedcurator/feedcurator/internal/wire"
 	"github.com/feedcurator/feedcurator/publisher"
 	"github.com/feedcurator/feedcurator/sqlite"
 )
@@ -355,16 +356,8 @@ func (b *bench) openDaemon(ctx context.Context) error {
 		return err
 	}
 
-	fo := aggregator.DefaultOptions()
-	fo.DefaultInterval = cfg.Fetch.Interval.Duration
-	fo.MinInterval = cfg.Fetch.MinInterval.Duration
-	fo.MaxInterval = cfg.Fetch.MaxInterval.Duration
-	fo.Timeout = cfg.Fetch.Timeout.Duration
-	fo.MaxBodySize = int64(cfg.Fetch.MaxBodySize)
-	fo.Workers = cfg.Fetch.Workers
-	fo.PerHost = cfg.Fetch.PerHost
-	fo.Jitter = cfg.Fetch.Jitter
-	fo.DenyPrivate = false // the farm is on loopback
+	fo := wire.FetchOptions(cfg) // as cmd/feedcurator maps them
+	fo.DenyPrivate = false       // the farm is on loopback
 	if o.Workers > 0 {
 		fo.Workers = o.Workers
 	}
@@ -377,18 +370,8 @@ func (b *bench) openDaemon(ctx context.Context) error {
 
 	// As cmd/feedcurator maps them, less what would reach outside the
 	// process: no WebSub hub, no static output folder, no digest.
-	po := publisher.Options{
-		Title:     cfg.Publish.Title,
-		Subtitle:  cfg.Publish.Subtitle,
-		Author:    cfg.Publish.Author,
-		Lang:      cfg.Publish.Lang,
-		Items:     cfg.Publish.Items,
-		PageItems: cfg.Publish.PageItems,
-		MaxAge:    cfg.Publish.MaxAge.Duration,
-	}
-	for _, s := range cfg.Sections {
-		po.Sections = append(po.Sections, feeds.Section{ID: s.ID, Title: s.Title})
-	}
+	po := wire.PublishOptions(cfg, "")
+	po.Hub, po.OutputDir = "", ""
 	b.pub = publisher.New(b.db, po, logger)
 	if b.srv, err = startPublishServer(b.pub); err != nil {
 		return err

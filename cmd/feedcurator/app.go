@@ -24,6 +24,7 @@ import (
 	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/internal/gctune"
 	"github.com/feedcurator/feedcurator/internal/logkey"
+	"github.com/feedcurator/feedcurator/internal/wire"
 	"github.com/feedcurator/feedcurator/publisher"
 	"github.com/feedcurator/feedcurator/sqlite"
 )
@@ -104,7 +105,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("register sources: %w", err)
 	}
 	m.metrics = newMetrics(m.DB)
-	fo := fetchOptions(cfg)
+	fo := wire.FetchOptions(cfg)
 	fo.Observe = m.metrics.observe
 	m.Poller = aggregator.NewPoller(m.DB, nil, fo, m.Logger)
 	m.Poller.SetSources(sources)
@@ -235,50 +236,11 @@ func sourcesOf(cfg *config.Config) []feeds.Source {
 	return out
 }
 
-func fetchOptions(cfg *config.Config) aggregator.Options {
-	o := aggregator.DefaultOptions()
-	o.DefaultInterval = cfg.Fetch.Interval.Duration
-	o.MinInterval = cfg.Fetch.MinInterval.Duration
-	o.MaxInterval = cfg.Fetch.MaxInterval.Duration
-	o.Timeout = cfg.Fetch.Timeout.Duration
-	o.MaxBodySize = int64(cfg.Fetch.MaxBodySize)
-	o.Workers = cfg.Fetch.Workers
-	o.PerHost = cfg.Fetch.PerHost
-	o.Jitter = cfg.Fetch.Jitter
-	o.DenyPrivate = cfg.Fetch.DenyPrivate
-	if cfg.Fetch.UserAgent != "" {
-		o.UserAgent = cfg.Fetch.UserAgent
-	}
-	return o
-}
-
-// publishOptions maps the configuration to the publisher's options; base is
-// the public URL to use when the configuration names none.
+// publishOptions maps the configuration to the publisher's options, with
+// the daemon's hooks; base is the public URL to use when the configuration
+// names none.
 func (m *Main) publishOptions(cfg *config.Config, base string) publisher.Options {
-	if cfg.BaseURL != "" {
-		base = cfg.BaseURL
-	}
-	if base == "" {
-		base = "http://" + cfg.Listen
-	}
-	loc, _ := cfg.Digest.Location() // checked by Validate
-	o := publisher.Options{
-		BaseURL:      base,
-		Title:        cfg.Publish.Title,
-		Subtitle:     cfg.Publish.Subtitle,
-		Author:       cfg.Publish.Author,
-		Lang:         cfg.Publish.Lang,
-		Items:        cfg.Publish.Items,
-		PageItems:    cfg.Publish.PageItems,
-		Sections:     sectionsOf(cfg),
-		MaxAge:       cfg.Publish.MaxAge.Duration,
-		OutputDir:    cfg.Publish.OutputDir,
-		Hub:          cfg.Publish.Hub,
-		Interval:     cfg.Publish.Interval.Duration,
-		Location:     loc,
-		DigestTitle:  cfg.Digest.FeedTitle,
-		DigestIssues: cfg.Digest.Issues,
-	}
+	o := wire.PublishOptions(cfg, base)
 	if m.Digest != nil {
 		o.Digest = m.Digest
 	}
@@ -286,14 +248,6 @@ func (m *Main) publishOptions(cfg *config.Config, base string) publisher.Options
 		o.ObserveRender = m.metrics.observeRender
 	}
 	return o
-}
-
-func sectionsOf(cfg *config.Config) []feeds.Section {
-	out := make([]feeds.Section, 0, len(cfg.Sections))
-	for _, s := range cfg.Sections {
-		out = append(out, feeds.Section{ID: s.ID, Title: s.Title})
-	}
-	return out
 }
 
 func newDigest(m *Main) *digest.Builder {
@@ -308,7 +262,7 @@ func digestOptions(cfg *config.Config) digest.Options {
 	o.Weekday, _ = d.ParsedWeekday() // checked by Validate
 	o.At, _ = d.At()
 	o.Location, _ = d.Location()
-	o.Sections = sectionsOf(cfg)
+	o.Sections = wire.Sections(cfg)
 	o.SummaryMax, o.PerSection = d.SummaryMax, d.PerSection
 	o.Dir, o.FileName = d.Dir, d.FileName
 	o.Layout, o.Categories, o.Tags = d.Layout, d.Categories, d.Tags

@@ -30,6 +30,7 @@ func TestDeps(t *testing.T) {
 		"digest":              stage,
 		"sqlite":              {"feeds"},
 		"config":              {"curator", "feeds"},
+		"internal/wire":       {"config", "aggregator", "publisher", "feeds"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)

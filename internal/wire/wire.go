@@ -1,0 +1,68 @@
+// Package wire maps the configuration to the options of the stages, for the
+// commands that build them: cmd/feedcurator and cmd/feedbench. It sits above
+// config and the stages; no stage imports it.
+package wire
+
+import (
+	"github.com/feedcurator/feedcurator/aggregator"
+	"github.com/feedcurator/feedcurator/config"
+	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/publisher"
+)
+
+// FetchOptions are the poller's options under cfg.
+func FetchOptions(cfg *config.Config) aggregator.Options {
+	o := aggregator.DefaultOptions()
+	o.DefaultInterval = cfg.Fetch.Interval.Duration
+	o.MinInterval = cfg.Fetch.MinInterval.Duration
+	o.MaxInterval = cfg.Fetch.MaxInterval.Duration
+	o.Timeout = cfg.Fetch.Timeout.Duration
+	o.MaxBodySize = int64(cfg.Fetch.MaxBodySize)
+	o.Workers = cfg.Fetch.Workers
+	o.PerHost = cfg.Fetch.PerHost
+	o.Jitter = cfg.Fetch.Jitter
+	o.DenyPrivate = cfg.Fetch.DenyPrivate
+	if cfg.Fetch.UserAgent != "" {
+		o.UserAgent = cfg.Fetch.UserAgent
+	}
+	return o
+}
+
+// PublishOptions are the publisher's options under cfg; base is the public
+// URL to use when the configuration names none (then the listen address).
+// The hooks (Digest, ObserveRender) are the caller's to set.
+func PublishOptions(cfg *config.Config, base string) publisher.Options {
+	if cfg.BaseURL != "" {
+		base = cfg.BaseURL
+	}
+	if base == "" {
+		base = "http://" + cfg.Listen
+	}
+	loc, _ := cfg.Digest.Location() // checked by Validate
+	return publisher.Options{
+		BaseURL:      base,
+		Title:        cfg.Publish.Title,
+		Subtitle:     cfg.Publish.Subtitle,
+		Author:       cfg.Publish.Author,
+		Lang:         cfg.Publish.Lang,
+		Items:        cfg.Publish.Items,
+		PageItems:    cfg.Publish.PageItems,
+		Sections:     Sections(cfg),
+		MaxAge:       cfg.Publish.MaxAge.Duration,
+		OutputDir:    cfg.Publish.OutputDir,
+		Hub:          cfg.Publish.Hub,
+		Interval:     cfg.Publish.Interval.Duration,
+		Location:     loc,
+		DigestTitle:  cfg.Digest.FeedTitle,
+		DigestIssues: cfg.Digest.Issues,
+	}
+}
+
+// Sections are the configured sections as the publisher names them.
+func Sections(cfg *config.Config) []feeds.Section {
+	out := make([]feeds.Section, 0, len(cfg.Sections))
+	for _, s := range cfg.Sections {
+		out = append(out, feeds.Section{ID: s.ID, Title: s.Title})
+	}
+	return out
+}
