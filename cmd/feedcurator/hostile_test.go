@@ -462,16 +462,23 @@ func tmpfsConfig(t *testing.T, size string) (mnt, cfgPath string) {
 		t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
-	cfgPath = writeConfig(t, newFeedFarm(t), t.TempDir())
+	return mnt, configWithDatabase(t, filepath.Join(mnt, "db"))
+}
+
+// configWithDatabase writes a configuration for the demo farm whose
+// database is dbPath.
+func configWithDatabase(t *testing.T, dbPath string) string {
+	t.Helper()
+	cfgPath := writeConfig(t, newFeedFarm(t), t.TempDir())
 	raw, err := os.ReadFile(cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw = regexp.MustCompile(`(?m)^database: .*$`).ReplaceAll(raw, []byte("database: "+filepath.Join(mnt, "db")))
+	raw = regexp.MustCompile(`(?m)^database: .*$`).ReplaceAll(raw, []byte("database: "+dbPath))
 	if err := os.WriteFile(cfgPath, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return mnt, cfgPath
+	return cfgPath
 }
 
 // TestDiskTurnsReadOnly puts the database on an ext4 file system of its own
@@ -513,17 +520,8 @@ func TestDiskTurnsReadOnly(t *testing.T) {
 	mount()
 	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
 
-	cfgPath := writeConfig(t, newFeedFarm(t), t.TempDir())
-	raw, err := os.ReadFile(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dbPath := filepath.Join(mnt, "db")
-	raw = regexp.MustCompile(`(?m)^database: .*$`).ReplaceAll(raw, []byte("database: "+dbPath))
-	if err := os.WriteFile(cfgPath, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(cfgPath)
+	cfg, err := config.Load(configWithDatabase(t, dbPath))
 	if err != nil {
 		t.Fatal(err)
 	}
