@@ -20,6 +20,7 @@ import (
 
 	"github.com/feedcurator/feedcurator/digest"
 	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -150,19 +151,7 @@ func TestMarkdownGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := b.Markdown(is)
-	path := filepath.Join("testdata", "2016-W25.md.golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("Markdown differs from %s (run go test -update if intended):\n%s", path, got)
-	}
+	testutil.Golden(t, filepath.Join("testdata", "2016-W25.md.golden"), got, *update)
 	for _, bad := range []string{"不应出现", "script", "onclick", "javascript:", "<b>"} {
 		if bytes.Contains(got, []byte(bad)) {
 			t.Errorf("Markdown contains %q", bad)

@@ -112,20 +112,7 @@ func writeDigest(t *testing.T) []byte {
 }
 
 func TestWriteAtomGolden(t *testing.T) {
-	got := writeDigest(t)
-	path := filepath.Join("testdata", atomGolden)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("WriteAtom output differs from %s (run go test -update if intended)\n%s", path, lineDiff(string(want), string(got)))
-	}
+	checkGolden(t, atomGolden, writeDigest(t))
 }
 
 // TestWriteAtomRoundTrip reads the output back with Parse: what the

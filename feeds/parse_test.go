@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -183,7 +183,7 @@ func TestParse(t *testing.T) {
 				t.Fatalf("%v (run go test -update to create it)", err)
 			}
 			if !bytes.Equal(got, want) {
-				t.Errorf("items differ from %s (run go test -update if the change is intended)\n%s", path, lineDiff(string(want), string(got)))
+				t.Errorf("items differ from %s (run go test -update if the change is intended)\n%s", path, testutil.LineDiff(string(want), string(got)))
 			}
 		})
 	}
@@ -560,31 +560,6 @@ func TestParseTTL(t *testing.T) {
 	if f.TTL != time.Hour {
 		t.Errorf("TTL = %v, want 1h", f.TTL)
 	}
-}
-
-// lineDiff shows the first lines where want and got part.
-func lineDiff(want, got string) string {
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	shown := 0
-	for i := 0; i < len(wl) || i < len(gl); i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w == g {
-			continue
-		}
-		b.WriteString("line " + strconv.Itoa(i+1) + ":\n  - " + w + "\n  + " + g + "\n")
-		if shown++; shown == 10 {
-			b.WriteString("…\n")
-			break
-		}
-	}
-	return b.String()
 }
 
 // FuzzParse feeds arbitrary bytes and content types to Parse. It must not
