@@ -1,8 +1,6 @@
 package sqlite
 
 import (
-	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,12 +10,7 @@ import (
 // partial indexes in order: no full scan of items and no sorting, however
 // long the history grows.
 func TestPublishedQueryPlans(t *testing.T) {
-	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t)
 
 	ms := time.Now().UnixMilli()
 	for _, q := range []struct {
@@ -35,20 +28,7 @@ func TestPublishedQueryPlans(t *testing.T) {
 		{"between", publishedQuery + `WHERE i.section <> '' AND i.excluded = 0 AND i.sort_time >= ? AND i.sort_time < ?
 			ORDER BY i.sort_time, i.id`, []any{ms - 1000, ms}, "items_recent"},
 	} {
-		rows, err := db.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q.query, q.args...)
-		if err != nil {
-			t.Fatalf("%s: %v", q.name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, db, q.query, q.args...)
 		text := strings.Join(plan, "\n")
 		t.Logf("%s:\n%s", q.name, text)
 		if !strings.Contains(text, q.index) || strings.Contains(text, "TEMP B-TREE") || strings.Contains(text, "SCAN i\n") || strings.HasSuffix(text, "SCAN i") {

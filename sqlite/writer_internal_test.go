@@ -16,12 +16,7 @@ import (
 // probe indexes: their cost must not grow with the history of a source or
 // of the whole store.
 func TestSaveQueryPlans(t *testing.T) {
-	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t)
 	for _, q := range []struct {
 		name, query string
 		args        []any
@@ -29,20 +24,7 @@ func TestSaveQueryPlans(t *testing.T) {
 		{"known items of a fetch", lookupQuery, []any{1, `["guid:a","guid:b"]`}},
 		{"current sections of classified items", sectionsQuery, []any{`[1,2,3]`}},
 	} {
-		rows, err := db.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q.query, q.args...)
-		if err != nil {
-			t.Fatalf("%s: %v", q.name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, db, q.query, q.args...)
 		text := strings.Join(plan, "\n")
 		t.Logf("%s:\n%s", q.name, text)
 		for _, line := range plan {
@@ -51,6 +33,30 @@ func TestSaveQueryPlans(t *testing.T) {
 			}
 		}
 	}
+}
+
+// queryPlan returns the details of EXPLAIN QUERY PLAN for query, a line
+// per step.
+func queryPlan(t *testing.T, db *DB, query string, args ...any) []string {
+	t.Helper()
+	rows, err := db.read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, query)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
 }
 
 func openTestDB(t *testing.T) *DB {
