@@ -192,17 +192,9 @@ func TestHostileSources(t *testing.T) {
 	b.WriteString("sections:\n  - id: paas\n    title: PaaS\n    rules:\n      - keywords: [kubernetes, 编排, 編排]\n  - id: misc\n    title: Misc\n")
 	cfgPath := filepath.Join(dir, "config.yaml")
 	os.WriteFile(cfgPath, []byte(b.String()), 0o644)
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 
-	var logs syncBuffer
-	m := NewMain(cfg, zerolog.New(&logs))
+	m, logs := openMain(t, cfgPath)
 	ctx := context.Background()
-	if err := m.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
 	defer m.Close(ctx)
 	for round := 0; round < 2; round++ {
 		m.Poller.PollAll(ctx, nil)
@@ -300,19 +292,8 @@ func utf8Valid(s string) bool { return utf8.ValidString(s) }
 // nowhere (the store cannot write), nothing is corrupted, and once there is
 // room the next poll stores everything.
 func TestFullDatabase(t *testing.T) {
-	farm := newFeedFarm(t)
-	dir := t.TempDir()
-	cfgPath := writeConfig(t, farm, dir)
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs syncBuffer
-	m := NewMain(cfg, zerolog.New(&logs))
+	m, logs := openMain(t, writeConfig(t, newFeedFarm(t), t.TempDir()))
 	ctx := context.Background()
-	if err := m.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
 	defer m.Close(ctx)
 	st, _ := m.DB.Stats(ctx)
 	if err := m.DB.SetMaxSize(ctx, st.DatabaseBytes); err != nil {
@@ -381,16 +362,8 @@ func TestFullDisk(t *testing.T) {
 		}
 	}
 
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs syncBuffer
-	m := NewMain(cfg, zerolog.New(&logs))
+	m, logs := openMain(t, cfgPath)
 	ctx := context.Background()
-	if err := m.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
 	defer func() {
 		os.Remove(filler)
 		m.Close(ctx)
@@ -415,15 +388,7 @@ func TestFullDisk(t *testing.T) {
 	if sum.OK != 5 || sum.New != demoItemCount(t) {
 		t.Errorf("after freeing space: %+v, want 5 ok and %d new", sum, demoItemCount(t))
 	}
-	var ic string
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(mnt, "db")+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.QueryRow("PRAGMA integrity_check").Scan(&ic); err != nil || ic != "ok" {
-		t.Errorf("integrity_check: %q %v", ic, err)
-	}
+	checkIntegrity(t, filepath.Join(mnt, "db"))
 }
 
 // TestReadOnlyDatabase starts the daemon on a database whose file system is
@@ -463,6 +428,37 @@ func tmpfsConfig(t *testing.T, size string) (mnt, cfgPath string) {
 	}
 	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
 	return mnt, configWithDatabase(t, filepath.Join(mnt, "db"))
+}
+
+// openMain loads the configuration at cfgPath and opens the daemon with a
+// logger into the returned buffer; the caller closes it.
+func openMain(t *testing.T, cfgPath string) (*Main, *syncBuffer) {
+	t.Helper()
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	m := NewMain(cfg, zerolog.New(logs))
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return m, logs
+}
+
+// checkIntegrity runs SQLite's integrity_check on the database at dbPath,
+// through a connection of its own.
+func checkIntegrity(t *testing.T, dbPath string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var ic string
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&ic); err != nil || ic != "ok" {
+		t.Errorf("integrity_check of %s: %q %v", dbPath, ic, err)
+	}
 }
 
 // configWithDatabase writes a configuration for the demo farm whose
@@ -521,16 +517,9 @@ func TestDiskTurnsReadOnly(t *testing.T) {
 	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
 
 	dbPath := filepath.Join(mnt, "db")
-	cfg, err := config.Load(configWithDatabase(t, dbPath))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfgPath := configWithDatabase(t, dbPath)
 	ctx := context.Background()
-	var logs syncBuffer
-	m := NewMain(cfg, zerolog.New(&logs))
-	if err := m.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
+	m, logs := openMain(t, cfgPath)
 	if sum := m.Poller.PollAll(ctx, nil); sum.OK != 5 || sum.New != demoItemCount(t) {
 		t.Fatalf("first poll: %+v", sum)
 	}
@@ -589,21 +578,9 @@ func TestDiskTurnsReadOnly(t *testing.T) {
 		}
 	}
 	mount()
-	logs.Reset()
-	m = NewMain(cfg, zerolog.New(&logs))
-	if err := m.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
+	m, logs = openMain(t, cfgPath)
 	defer m.Close(ctx)
-	check, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer check.Close()
-	var ic string
-	if err := check.QueryRow("PRAGMA integrity_check").Scan(&ic); err != nil || ic != "ok" {
-		t.Errorf("integrity_check after the repair: %q %v", ic, err)
-	}
+	checkIntegrity(t, dbPath)
 	// Commits not yet written back when the disk failed are gone (WAL with
 	// synchronous=NORMAL, like a power cut), but a fetch state never
 	// survives without its items: whatever is missing is fetched again.
