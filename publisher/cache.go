@@ -22,7 +22,8 @@ type Rendered struct {
 	sum   [sha256.Size]byte
 	stamp stamp
 
-	// Header values, formatted once per render rather than per request.
+	// Header values, formatted once per render (formatHeaders) rather than
+	// per request; lastMod is "" when Modified is unknown.
 	gzipETag, lastMod string
 	maxAge            time.Duration
 	cc                string
@@ -30,21 +31,7 @@ type Rendered struct {
 
 // GzipETag is the validator of the gzipped body: another representation,
 // so another strong ETag (RFC 9110 8.8.3).
-func (r *Rendered) GzipETag() string {
-	if r.gzipETag == "" {
-		return r.ETag[:len(r.ETag)-1] + `-gz"`
-	}
-	return r.gzipETag
-}
-
-// lastModified is the Last-Modified header value of a document whose
-// Modified time is known.
-func (r *Rendered) lastModified() string {
-	if r.lastMod == "" {
-		return r.Modified.UTC().Format(http.TimeFormat)
-	}
-	return r.lastMod
-}
+func (r *Rendered) GzipETag() string { return r.gzipETag }
 
 // cacheControl is the Cache-Control header value for maxAge; a document is
 // served with one max-age, whose header is kept.

@@ -147,8 +147,8 @@ func (p *Publisher) serve(w http.ResponseWriter, r *http.Request, rd *Rendered, 
 		delete(h, "Content-Type")
 		delete(h, "Content-Encoding")
 		delete(h, "Content-Length")
-		if !rd.Modified.IsZero() {
-			h["Last-Modified"] = []string{rd.lastModified()}
+		if rd.lastMod != "" {
+			h["Last-Modified"] = []string{rd.lastMod}
 		}
 		w.WriteHeader(http.StatusNotModified)
 		return
@@ -157,8 +157,8 @@ func (p *Publisher) serve(w http.ResponseWriter, r *http.Request, rd *Rendered, 
 		http.ServeContent(w, r, "", rd.Modified, bytes.NewReader(body))
 		return
 	}
-	if !rd.Modified.IsZero() {
-		h["Last-Modified"] = []string{rd.lastModified()}
+	if rd.lastMod != "" {
+		h["Last-Modified"] = []string{rd.lastMod}
 	}
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(http.StatusOK)
