@@ -334,9 +334,14 @@ func (db *DB) Version(ctx context.Context) (int64, error) {
 	}
 }
 
-// versionCommitted notes a commit of this process that changed the version,
-// after it completed: Version must read again.
-func (db *DB) versionCommitted() { db.versions.gen.Add(1) }
+// commit commits a write transaction that may have changed the version,
+// then tells Version to read it again. A failed commit may have changed
+// nothing, but reading once more costs one query.
+func (db *DB) commit(tx *sql.Tx) error {
+	err := tx.Commit()
+	db.versions.gen.Add(1)
+	return err
+}
 
 // versionReads coalesces Version calls: see Version.
 type versionReads struct {

@@ -495,9 +495,7 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 			return 0, err
 		}
 	}
-	err = tx.Commit()
-	db.versionCommitted()
-	if err != nil {
+	if err := db.commit(tx); err != nil {
 		return 0, err
 	}
 	return changed, nil

@@ -110,9 +110,7 @@ func (db *DB) deleteBatches(ctx context.Context, query string, args ...any) (int
 				return total, err
 			}
 		}
-		err = tx.Commit()
-		db.versionCommitted()
-		if err != nil {
+		if err := db.commit(tx); err != nil {
 			return total, err
 		}
 		total += int(n)
@@ -160,9 +158,7 @@ func (db *DB) SetCuration(ctx context.Context, id int64, c Curation) error {
 	if err := bumpVersion(ctx, tx); err != nil {
 		return err
 	}
-	err = tx.Commit()
-	db.versionCommitted()
-	if err != nil {
+	if err := db.commit(tx); err != nil {
 		return fmt.Errorf("curate item %d: %w", id, err)
 	}
 	return nil

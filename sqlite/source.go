@@ -141,9 +141,7 @@ func (db *DB) syncSources(ctx context.Context, sources []feeds.Source) ([]feeds.
 			return nil, err
 		}
 	}
-	err = tx.Commit()
-	db.versionCommitted()
-	if err != nil {
+	if err := db.commit(tx); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -315,9 +315,7 @@ func (db *DB) saveInTx(ctx context.Context, tx *sql.Tx, reqs []*saveRequest) ([]
 			return nil, err
 		}
 	}
-	err := tx.Commit()
-	db.versionCommitted()
-	if err != nil {
+	if err := db.commit(tx); err != nil {
 		return nil, err
 	}
 	db.writeStats.commits.Add(1)
