@@ -346,10 +346,8 @@ func containsHan(s string) bool {
 func hasNonXML(s string) bool {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
-		case c < 0x20:
-			if c != '\t' && c != '\n' && c != '\r' {
-				return true
-			}
+		case forbiddenControl(c):
+			return true
 		case c == 0xEF:
 			if i+2 < len(s) && s[i+1] == 0xBF && (s[i+2] == 0xBE || s[i+2] == 0xBF) {
 				return true
@@ -363,12 +361,16 @@ func hasNonXML(s string) bool {
 // that XML 1.0 forbids, which controlFilter would drop.
 func hasControlBytes(doc []byte) bool {
 	for _, c := range doc {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+		if forbiddenControl(c) {
 			return true
 		}
 	}
 	return false
 }
+
+// forbiddenControl reports whether c is an ASCII control character XML 1.0
+// forbids: any below space but tab, newline and carriage return.
+func forbiddenControl(c byte) bool { return c < 0x20 && c != '\t' && c != '\n' && c != '\r' }
 
 // controlFilter drops the ASCII control bytes that XML 1.0 forbids (other than
 // tab, newline and carriage return). Feeds in the wild contain them and the
@@ -383,7 +385,7 @@ func (c *controlFilter) Read(p []byte) (int, error) {
 		j := 0
 		for i := 0; i < n; i++ {
 			b := p[i]
-			if b < 0x20 && b != '\t' && b != '\n' && b != '\r' {
+			if forbiddenControl(b) {
 				continue
 			}
 			p[j] = b
