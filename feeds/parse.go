@@ -64,27 +64,36 @@ func ParseBytes(doc []byte, baseURL, contentType string) (*Feed, error) {
 	if len(bytes.TrimSpace(head)) == 0 {
 		return nil, fmt.Errorf("empty document: %w", ErrNotAFeed)
 	}
-	clean := !hasControlBytes(doc)
-	var body io.Reader = bytes.NewReader(doc)
-	if !clean {
-		body = &controlFilter{r: body}
-	}
-	label := ""
+	label, fromHeader := "", false
 	if bytes.HasPrefix(head, utf8BOM) {
 		// A byte order mark outranks both the declaration and the header.
 		label = "utf-8"
 	} else if m := encodingDecl.FindSubmatch(head); m != nil {
 		label = string(m[1])
-	} else if label = contentTypeCharset(contentType); label != "" {
-		if !isUTF8Label(label) {
-			conv, err := charset.NewReaderLabel(label, body)
-			if err != nil {
-				return nil, fmt.Errorf("charset %q from content-type: %w", label, err)
-			}
-			body = conv
-		}
+	} else {
+		label = contentTypeCharset(contentType)
+		fromHeader = label != ""
 	}
-	if (label == "" || isUTF8Label(label)) && !(clean && utf8.Valid(doc)) {
+	utf8Doc := label == "" || isUTF8Label(label)
+	if utf8Doc && hasNonCharacters(doc) {
+		// U+FFFE and U+FFFF are valid UTF-8 but not XML: the decoder would
+		// reject the whole document for one of them.
+		doc = dropNonCharacters(doc)
+	}
+
+	clean := !hasControlBytes(doc)
+	var body io.Reader = bytes.NewReader(doc)
+	if !clean {
+		body = &controlFilter{r: body}
+	}
+	if fromHeader && !utf8Doc {
+		conv, err := charset.NewReaderLabel(label, body)
+		if err != nil {
+			return nil, fmt.Errorf("charset %q from content-type: %w", label, err)
+		}
+		body = conv
+	}
+	if utf8Doc && !(clean && utf8.Valid(doc)) {
 		// Replace invalid UTF-8 (stray Latin-1 bytes and the like) with
 		// U+FFFD: the XML decoder would otherwise reject the whole document.
 		body = transform.NewReader(body, xunicode.UTF8.NewDecoder())
@@ -366,6 +375,22 @@ func hasControlBytes(doc []byte) bool {
 		}
 	}
 	return false
+}
+
+// nonCharacters are the UTF-8 forms of U+FFFE and U+FFFF.
+var nonCharacters = [][]byte{[]byte("\uFFFE"), []byte("\uFFFF")}
+
+// hasNonCharacters reports whether a UTF-8 document holds U+FFFE or U+FFFF.
+func hasNonCharacters(doc []byte) bool {
+	return bytes.Contains(doc, nonCharacters[0]) || bytes.Contains(doc, nonCharacters[1])
+}
+
+// dropNonCharacters returns doc without U+FFFE and U+FFFF.
+func dropNonCharacters(doc []byte) []byte {
+	for _, nc := range nonCharacters {
+		doc = bytes.ReplaceAll(doc, nc, nil)
+	}
+	return doc
 }
 
 // forbiddenControl reports whether c is an ASCII control character XML 1.0

@@ -216,6 +216,11 @@ func checkInvariants(t *testing.T, f *feeds.Feed) {
 				t.Errorf("item %d %s is not valid UTF-8: %q", i, name, s)
 			}
 		}
+		for name, s := range map[string]string{"Title": it.Title, "Summary": it.Summary, "Content": it.Content, "Author": it.Author} {
+			if j := strings.IndexFunc(s, notXMLChar); j >= 0 {
+				t.Errorf("item %d %s holds %U, which XML forbids: %q", i, name, []rune(s[j:])[0], s)
+			}
+		}
 		if strings.TrimSpace(it.Title) != it.Title {
 			t.Errorf("item %d title %q is not trimmed", i, it.Title)
 		}
@@ -479,6 +484,29 @@ func TestParseControlCharacters(t *testing.T) {
 				t.Errorf("control character left in %q", s)
 			}
 		}
+	}
+}
+
+// notXMLChar reports whether r may not appear in an XML 1.0 document.
+func notXMLChar(r rune) bool {
+	return !(r == 0x9 || r == 0xA || r == 0xD || (r >= 0x20 && r <= 0xD7FF) ||
+		(r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF))
+}
+
+// TestParseNonCharacters: U+FFFE and U+FFFF are valid UTF-8 but not XML;
+// the XML decoder rejects a document holding one. They are dropped, and the
+// rest of the feed is kept.
+func TestParseNonCharacters(t *testing.T) {
+	doc := "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel><title>周\uFFFE报</title>" +
+		"<item><title>容器\uFFFF技术</title><description>&lt;p&gt;要点\uFFFE：镜像&lt;/p&gt;</description><guid>a</guid></item>" +
+		"<item><title>second</title><guid>b</guid></item></channel></rss>"
+	f, err := feeds.ParseBytes([]byte(doc), "https://example.com/feed", "application/rss+xml; charset=utf-8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkInvariants(t, f)
+	if f.Title != "周报" || len(f.Items) != 2 || f.Items[0].Title != "容器技术" || f.Items[0].Summary != "<p>要点：镜像</p>" {
+		t.Errorf("feed %q, items %+v", f.Title, f.Items)
 	}
 }
 
