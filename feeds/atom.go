@@ -113,16 +113,7 @@ func WriteAtom(w io.Writer, d *Document) error {
 	for i := range d.Entries {
 		f.Entries = append(f.Entries, newAtomEntry(&d.Entries[i], d.Author))
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(f); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return writeXML(w, f)
 }
 
 func newAtomEntry(e *Entry, feedAuthor string) *atomEntry {
@@ -187,4 +178,18 @@ func rfc3339(t time.Time) string {
 		t = time.Unix(0, 0)
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// writeXML writes v as an indented XML document with its declaration.
+func writeXML(w io.Writer, v any) error {
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
 }

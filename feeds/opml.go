@@ -72,16 +72,7 @@ func WriteOPML(w io.Writer, o *OPML) error {
 			Category: strings.Join(s.Tags, ","),
 		})
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return writeXML(w, doc)
 }
 
 // ReadOPML reads an OPML 1.0 or 2.0 subscription list, in any encoding its

@@ -134,16 +134,7 @@ func WriteRSS(w io.Writer, d *Document) error {
 		ContentNS: "http://purl.org/rss/1.0/modules/content/",
 		Channel:   ch,
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return writeXML(w, doc)
 }
 
 // Link returns the href of d's first link with relation rel, or "".
