@@ -42,10 +42,8 @@ import (
 	"github.com/feedcurator/feedcurator/aggregator"
 	"github.com/feedcurator/feedcurator/config"
 	"github.com/feedcurator/feedcurator/curator"
-	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/daemon"
 	"github.com/feedcurator/feedcurator/internal/gctune"
-	"github.com/feedcurator/feedcurator/internal/wire"
-	"github.com/feedcurator/feedcurator/publisher"
 	"github.com/feedcurator/feedcurator/sqlite"
 )
 
@@ -163,8 +161,8 @@ type bench struct {
 	cfg     *config.Config
 	poller  *aggregator.Poller
 	curator *curator.Curator
-	pub     *publisher.Publisher
-	srv     *publishServer
+	daemon  *daemon.Main
+	addr    string // the daemon's HTTP address
 
 	busy     atomic.Int64 // "database is locked" / SQLITE_BUSY, in logs and results
 	logErrs  atomic.Int64 // error-level log lines
@@ -319,15 +317,14 @@ func (b *bench) loadConfig() error {
 	return err
 }
 
-// openDaemon opens the store and builds the stages from the configuration,
-// with the farm's feeds as the sources.
+// openDaemon builds the daemon of cmd/feedcurator from the configuration,
+// with the farm's feeds as the sources, and serves its HTTP surface; the
+// benchmark drives the poller and the curator itself.
 func (b *bench) openDaemon(ctx context.Context) error {
-	o, cfg := b.opts, b.cfg
-	rs, err := cfg.Ruleset()
-	if err != nil {
-		return err
-	}
+	o := b.opts
+	cfg := *b.cfg
 	path := o.DB
+	var err error
 	if path == "" {
 		if b.tmpDir, err = os.MkdirTemp("", "feedbench-"); err != nil {
 			return err
@@ -336,51 +333,41 @@ func (b *bench) openDaemon(ctx context.Context) error {
 	} else if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("%s exists: the benchmark needs a new database", path)
 	}
-
-	logger := zerolog.New(&logCounter{bench: b}).Level(zerolog.WarnLevel).With().Timestamp().Logger()
-	start := time.Now()
-	if b.db, err = sqlite.Open(ctx, path); err != nil {
-		return err
+	cfg.Database = path
+	cfg.Listen, cfg.BaseURL = "127.0.0.1:0", ""
+	cfg.Fetch.DenyPrivate = false // the farm is on loopback
+	if o.Workers > 0 {
+		cfg.Fetch.Workers = o.Workers
 	}
-	b.db.SetMaxAge(cfg.Retention.MaxAge.Duration)
-	srcs := make([]feeds.Source, o.Feeds)
-	for i := range srcs {
+	if o.PerHost > 0 {
+		cfg.Fetch.PerHost = o.PerHost
+	}
+	// Nothing that would reach outside the process: no WebSub hub, no
+	// static output folder, no digest files.
+	cfg.Publish.Hub, cfg.Publish.OutputDir, cfg.Digest.Dir = "", "", ""
+	cfg.Sources = make([]config.Source, o.Feeds)
+	for i := range cfg.Sources {
 		tag := "en"
 		if i%4 >= 2 {
 			tag = "zh"
 		}
-		srcs[i] = feeds.Source{Name: fmt.Sprintf("Bench feed %d", i), ConfigURL: b.farm.URL(i), Tags: []string{"bench", tag}}
+		cfg.Sources[i] = config.Source{Name: fmt.Sprintf("Bench feed %d", i), URL: b.farm.URL(i), Tags: []string{"bench", tag}}
 	}
-	sources, err := b.db.SyncSources(ctx, srcs)
-	if err != nil {
+
+	logger := zerolog.New(&logCounter{bench: b}).Level(zerolog.WarnLevel).With().Timestamp().Logger()
+	start := time.Now()
+	b.daemon = daemon.New(&cfg, logger)
+	if err := b.daemon.Open(ctx); err != nil {
 		return err
 	}
-
-	fo := wire.FetchOptions(cfg) // as cmd/feedcurator maps them
-	fo.DenyPrivate = false       // the farm is on loopback
-	if o.Workers > 0 {
-		fo.Workers = o.Workers
-	}
-	if o.PerHost > 0 {
-		fo.PerHost = o.PerHost
-	}
-	b.poller = aggregator.NewPoller(b.db, nil, fo, logger)
-	b.poller.SetSources(sources)
-	b.curator = curator.New(b.db, rs, 0, logger)
-
-	// As cmd/feedcurator maps them, less what would reach outside the
-	// process: no WebSub hub, no static output folder, no digest.
-	po := wire.PublishOptions(cfg, "")
-	po.Hub, po.OutputDir = "", ""
-	b.pub = publisher.New(b.db, po, logger)
-	if b.srv, err = startPublishServer(b.pub); err != nil {
+	if err := b.daemon.Listen(); err != nil {
 		return err
 	}
-	po.BaseURL = "http://" + b.srv.addr
-	b.pub.SetOptions(po)
-
+	b.daemon.Serve(ctx)
+	b.db, b.poller, b.curator = b.daemon.DB, b.daemon.Poller, b.daemon.Curator
+	b.addr = b.daemon.Addr
 	b.printf("daemon: database %s; %d sources registered in %s; %d workers, %d per host; rules %s\n",
-		path, len(sources), time.Since(start).Round(time.Millisecond), fo.Workers, fo.PerHost, rs.Version())
+		path, len(cfg.Sources), time.Since(start).Round(time.Millisecond), cfg.Fetch.Workers, cfg.Fetch.PerHost, b.curator.Ruleset().Version())
 	return nil
 }
 
@@ -543,11 +530,10 @@ func (b *bench) report() {
 func (b *bench) close() error {
 	var errs []error
 	b.stopProfile()
-	if b.srv != nil {
-		errs = append(errs, b.srv.close())
-	}
-	if b.db != nil {
-		errs = append(errs, b.db.Close())
+	if b.daemon != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		errs = append(errs, b.daemon.Close(ctx))
+		cancel()
 	}
 	if b.farm != nil {
 		errs = append(errs, b.farm.Close())

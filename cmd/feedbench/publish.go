@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os/exec"
 	"regexp"
@@ -14,46 +13,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/feedcurator/feedcurator/publisher"
 )
-
-// publishServer serves the publisher's handler on loopback, with the
-// daemon's server settings.
-type publishServer struct {
-	addr string
-	srv  *http.Server
-}
-
-func startPublishServer(p *publisher.Publisher) (*publishServer, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	s := &publishServer{addr: ln.Addr().String(), srv: &http.Server{
-		Handler:           p.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}}
-	go func() { _ = s.srv.Serve(ln) }()
-	return s, nil
-}
-
-func (s *publishServer) close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return s.srv.Shutdown(ctx)
-}
 
 // publishConns is how many connections the in-process client keeps busy,
 // as wrk's -c64.
 const publishConns = 64
 
 func (b *bench) publish(ctx context.Context) error {
-	url := "http://" + b.srv.addr + "/feeds/all.atom"
+	url := "http://" + b.addr + "/feeds/all.atom"
 	client := &http.Client{Transport: &http.Transport{
 		MaxIdleConnsPerHost: publishConns,
 		MaxConnsPerHost:     publishConns,

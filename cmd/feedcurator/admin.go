@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/feedcurator/feedcurator/config"
+	"github.com/feedcurator/feedcurator/daemon"
 	"github.com/feedcurator/feedcurator/sqlite"
 )
 
@@ -39,7 +40,7 @@ func openCommand(ctx context.Context, fs *flag.FlagSet, cf *commonFlags, args []
 
 // openStore opens the configured database, which must exist already.
 func openStore(ctx context.Context, cfg *config.Config) (*sqlite.DB, error) {
-	path := databasePath(cfg.Database)
+	path := daemon.DatabasePath(cfg.Database)
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("database %s: %w (run feedcurator run or fetch first)", path, err)
 	}

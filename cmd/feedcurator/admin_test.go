@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/feedcurator/feedcurator/daemon"
 )
 
 func run(t *testing.T, args ...string) (string, string, int) {
@@ -96,7 +98,7 @@ func TestAdminCommands(t *testing.T) {
 		t.Errorf("explain %d: exit %d\n%s%s", moved, code, out, errOut)
 	}
 	out, _, code = run(t, "explain", "--config", cfgPath, "--json", strconv.FormatInt(items[2].ID, 10))
-	var ex explained
+	var ex daemon.Explained
 	if err := json.Unmarshal([]byte(out), &ex); err != nil || code != 0 || ex.Explanation.Section != "paas" || len(ex.Explanation.Fired) == 0 {
 		t.Errorf("explain --json: %v\n%s", err, out)
 	}
@@ -131,7 +133,7 @@ func TestAdminCommands(t *testing.T) {
 
 	// explain under rules newer than the stored decision says so.
 	out, _, code = run(t, "explain", "--config", newCfg, "--json", strconv.FormatInt(items[2].ID, 10))
-	var newer explained
+	var newer daemon.Explained
 	if err := json.Unmarshal([]byte(out), &newer); err != nil || code != 0 || newer.DecidedBy != ex.Explanation.Version ||
 		newer.Explanation.Version == ex.Explanation.Version {
 		t.Errorf("explain under new rules: decided by %q (stored rules %q), now %q in %q: %v\n%s",

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/feedcurator/feedcurator"
 	"github.com/feedcurator/feedcurator/aggregator"
 	"github.com/feedcurator/feedcurator/config"
+	"github.com/feedcurator/feedcurator/daemon"
 	"github.com/feedcurator/feedcurator/demo"
 )
 
@@ -100,7 +102,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := checkDatabaseFolder(cfg); err != nil {
+	if err := daemon.CheckDatabaseFolder(cfg); err != nil {
 		fmt.Fprintln(stderr, err)
 		return errReported
 	}
@@ -121,14 +123,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	// The daemon logs to stdout: journald reads it, a terminal shows it.
-	m := NewMain(cfg, cf.newLogger(cfg, stdout))
+	m := daemon.New(cfg, cf.newLogger(cfg, stdout))
 	m.ConfigPath = cf.config
 	return serve(ctx, m, nil)
 }
 
 // serve opens, runs and, once ctx is done or a stage fails, closes m.
 // started, if set, is called once the daemon is serving.
-func serve(ctx context.Context, m *Main, started func(*Main)) error {
+func serve(ctx context.Context, m *daemon.Main, started func(*daemon.Main)) error {
 	err := m.Open(ctx)
 	if err == nil {
 		err = m.Listen()
@@ -185,7 +187,7 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if tty && cf.logLevel == "" {
 		cf.logLevel = "error" // the progress bar tells the story
 	}
-	m := NewMain(cfg, cf.newLogger(cfg, stderr))
+	m := daemon.New(cfg, cf.newLogger(cfg, stderr))
 	if err := m.Open(ctx); err != nil {
 		_ = m.Close(context.Background())
 		return err
@@ -250,8 +252,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	} else {
 		_ = l.Close()
 	}
-	m := NewMain(cfg, cf.newLogger(cfg, stderr))
-	return serve(ctx, m, func(m *Main) {
+	m := daemon.New(cfg, cf.newLogger(cfg, stderr))
+	return serve(ctx, m, func(m *daemon.Main) {
 		base := "http://" + m.Addr
 		fmt.Fprintf(stdout, "feedcurator demo: %d sample sources, database %s\n", len(cfg.Sources), cfg.Database)
 		fmt.Fprintf(stdout, "subscribe to %s/feeds/all.atom\n", base)
@@ -284,4 +286,17 @@ func demoConfig(feedBase, listen, dbPath string) (*config.Config, error) {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// newLogger builds the one logger of the process: JSON lines, or a console
+// format when the output is a terminal.
+func newLogger(w io.Writer, level string, console bool) zerolog.Logger {
+	lvl, err := zerolog.ParseLevel(strings.ToLower(level))
+	if err != nil || level == "" {
+		lvl = zerolog.InfoLevel
+	}
+	if console {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
 }

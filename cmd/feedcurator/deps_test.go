@@ -30,7 +30,8 @@ func TestDeps(t *testing.T) {
 		"digest":              stage,
 		"sqlite":              {"feeds"},
 		"config":              {"curator", "feeds"},
-		"internal/wire":       {"config", "aggregator", "publisher", "feeds"},
+		"daemon": {"config", "aggregator", "curator", "publisher", "digest", "sqlite", "feeds",
+			"internal/logkey", "internal/gctune", "internal/atomicfile"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)

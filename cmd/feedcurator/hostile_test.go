@@ -30,6 +30,7 @@ import (
 	"golang.org/x/text/encoding/traditionalchinese"
 
 	"github.com/feedcurator/feedcurator/config"
+	"github.com/feedcurator/feedcurator/daemon"
 	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/sqlite"
 )
@@ -432,14 +433,14 @@ func tmpfsConfig(t *testing.T, size string) (mnt, cfgPath string) {
 
 // openMain loads the configuration at cfgPath and opens the daemon with a
 // logger into the returned buffer; the caller closes it.
-func openMain(t *testing.T, cfgPath string) (*Main, *syncBuffer) {
+func openMain(t *testing.T, cfgPath string) (*daemon.Main, *syncBuffer) {
 	t.Helper()
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	m := NewMain(cfg, zerolog.New(logs))
+	m := daemon.New(cfg, zerolog.New(logs))
 	if err := m.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedcurator/feedcurator/daemon"
 	"github.com/feedcurator/feedcurator/internal/testutil"
 
 	"github.com/rs/zerolog"
@@ -179,7 +180,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Admin.Token = "s3cret"
-	m := NewMain(cfg, zerolog.New(zerolog.NewTestWriter(t)))
+	m := daemon.New(cfg, zerolog.New(zerolog.NewTestWriter(t)))
 	m.ConfigPath = cfgPath
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -273,7 +274,7 @@ func TestEndToEnd(t *testing.T) {
 	// The stored item's explanation, as JSON.
 	items0, _ := m.DB.RecentItems(ctx, "", 1)
 	resp, b := get(t, fmt.Sprintf("%s/items/%d/explain", base, items0[0].ID))
-	var ex explained
+	var ex daemon.Explained
 	if resp.StatusCode != 200 || json.Unmarshal(b, &ex) != nil || ex.Explanation.Section != items0[0].Section || ex.Title != items0[0].Title {
 		t.Errorf("explain endpoint: %d %s", resp.StatusCode, b)
 	}

@@ -14,6 +14,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/feedcurator/feedcurator/config"
+	"github.com/feedcurator/feedcurator/daemon"
+	"github.com/feedcurator/feedcurator/digest"
 	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/internal/atomicfile"
 )
@@ -30,14 +32,14 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	m := NewMain(cfg, cf.newLogger(cfg, stderr))
+	m := daemon.New(cfg, cf.newLogger(cfg, stderr))
 	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	m.DB = db
 	defer db.Close()
-	m.Digest = newDigest(m)
+	m.Digest = digest.New(db, daemon.DigestOptions(cfg), m.Logger)
 	w := m.Digest.Latest(time.Now())
 	if *week != "" {
 		if w, err = feeds.ParseWeek(*week); err != nil {
@@ -77,7 +79,7 @@ func cmdExportOPML(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	o := &feeds.OPML{Title: cfg.Publish.Title, Created: time.Now(), Sources: sourcesOf(cfg)}
+	o := &feeds.OPML{Title: cfg.Publish.Title, Created: time.Now(), Sources: daemon.SourcesOf(cfg)}
 	var buf bytes.Buffer
 	if err := feeds.WriteOPML(&buf, o); err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/feedcurator/feedcurator/config"
+	"github.com/feedcurator/feedcurator/daemon"
 )
 
 func TestDigestAndOPMLCommands(t *testing.T) {
@@ -130,7 +131,7 @@ sections:
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := NewMain(cfg, zerolog.Nop())
+	m := daemon.New(cfg, zerolog.Nop())
 	ctx := context.Background()
 	if err := m.Open(ctx); err != nil {
 		t.Fatal(err)
@@ -140,7 +141,7 @@ sections:
 	if _, _, err := m.Curator.ClassifyPending(ctx); err != nil {
 		t.Fatal(err)
 	}
-	web := httptest.NewServer(m.routes())
+	web := httptest.NewServer(m.Handler())
 	defer web.Close()
 	resp, body := get(t, web.URL+"/feeds/all.atom")
 	if resp.StatusCode != 200 {

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"sort"
 	"strconv"
@@ -14,24 +13,10 @@ import (
 
 	"github.com/feedcurator/feedcurator/config"
 	"github.com/feedcurator/feedcurator/curator"
+	"github.com/feedcurator/feedcurator/daemon"
 	"github.com/feedcurator/feedcurator/feeds"
-	"github.com/feedcurator/feedcurator/internal/logkey"
 	"github.com/feedcurator/feedcurator/sqlite"
 )
-
-// explained is what explain prints and /items/{id}/explain serves.
-type explained struct {
-	Item        int64               `json:"item,omitempty"`
-	Title       string              `json:"title"`
-	Source      string              `json:"source,omitempty"`
-	Published   string              `json:"published_section,omitempty"` // the section the store holds now
-	Curation    *sqlite.Curation    `json:"curation,omitempty"`
-	DuplicateOf int64               `json:"duplicate_of,omitempty"` // published under that item
-	Explanation curator.Explanation `json:"explanation"`
-	// DecidedBy is the rules version of the stored decision when it is not
-	// the version in force: the item awaits re-classification.
-	DecidedBy string `json:"decided_by_rules,omitempty"`
-}
 
 // cmdExplain prints why an item goes where it goes: every rule that fired,
 // its weight and matched text, the scores and the decision.
@@ -54,7 +39,7 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	var out explained
+	var out daemon.Explained
 	switch {
 	case fs.NArg() == 0 && (*title != "" || *summary != ""):
 		it := feeds.Item{Title: *title, Summary: *summary, SourceName: *source}
@@ -63,7 +48,7 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 				it.SourceTags = s.Tags
 			}
 		}
-		out = explained{Title: *title, Source: *source, Explanation: rs.Explain(&it)}
+		out = daemon.Explained{Title: *title, Source: *source, Explanation: rs.Explain(&it)}
 	case fs.NArg() == 1:
 		id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
 		if err != nil {
@@ -74,7 +59,7 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		defer db.Close()
-		out, err = explainStored(ctx, db, rs, id)
+		out, err = daemon.ExplainStored(ctx, db, rs, id)
 		if err != nil {
 			return err
 		}
@@ -98,53 +83,6 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stdout)
 	}
 	return out.Explanation.WriteText(stdout)
-}
-
-// explainStored explains stored item id under rs, with the decision the
-// store holds and the editor's curation.
-func explainStored(ctx context.Context, db *sqlite.DB, rs *curator.Ruleset, id int64) (explained, error) {
-	it, err := db.Item(ctx, id)
-	if err != nil {
-		return explained{}, err
-	}
-	c, err := db.ItemCuration(ctx, id)
-	if err != nil {
-		return explained{}, err
-	}
-	dup, err := db.DuplicateOf(ctx, id)
-	if err != nil {
-		return explained{}, err
-	}
-	out := explained{Item: id, Title: it.Title, Source: it.SourceName, Published: it.Section, Curation: &c, DuplicateOf: dup, Explanation: rs.Explain(&it)}
-	decided, err := db.ItemRulesVersion(ctx, id)
-	if err != nil {
-		return explained{}, err
-	}
-	if decided != "" && decided != out.Explanation.Version {
-		out.DecidedBy = decided
-	}
-	return out, nil
-}
-
-// serveExplain answers GET /items/{id}/explain with the JSON explanation.
-func (m *Main) serveExplain(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		http.Error(w, "item id must be a number", http.StatusBadRequest)
-		return
-	}
-	out, err := explainStored(r.Context(), m.DB, m.Curator.Ruleset(), id)
-	if errors.Is(err, feeds.ErrNotFound) {
-		http.NotFound(w, r)
-		return
-	} else if err != nil {
-		m.Logger.Error().Err(err).Int64(logkey.ItemID, id).Msg("explain failed")
-		http.Error(w, "explanation unavailable", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-cache")
-	_ = writeJSON(w, out)
 }
 
 // cmdRules dispatches "rules test" and "rules eval".

@@ -1,4 +1,4 @@
-package wire
+package daemon
 
 import (
 	"path/filepath"
@@ -9,7 +9,7 @@ import (
 )
 
 func TestOptionsFromExample(t *testing.T) {
-	cfg, err := config.Load(filepath.Join("..", "..", "config.example.yaml"))
+	cfg, err := config.Load(filepath.Join("..", "config.example.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,9 @@
-package main
+package daemon
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -13,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coreos/go-systemd/v22/daemon"
+	sd "github.com/coreos/go-systemd/v22/daemon"
 	"github.com/rs/zerolog"
 	"golang.org/x/sync/errgroup"
 
@@ -24,7 +23,6 @@ import (
 	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/internal/gctune"
 	"github.com/feedcurator/feedcurator/internal/logkey"
-	"github.com/feedcurator/feedcurator/internal/wire"
 	"github.com/feedcurator/feedcurator/publisher"
 	"github.com/feedcurator/feedcurator/sqlite"
 )
@@ -75,8 +73,8 @@ func (m *Main) setConfig(cfg *config.Config) {
 	m.cfgMu.Unlock()
 }
 
-// NewMain returns a Main for cfg that logs to logger.
-func NewMain(cfg *config.Config, logger zerolog.Logger) *Main {
+// New returns a Main for cfg that logs to logger.
+func New(cfg *config.Config, logger zerolog.Logger) *Main {
 	return &Main{Config: cfg, Logger: logger}
 }
 
@@ -88,8 +86,8 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	dbPath := databasePath(cfg.Database)
-	if err := checkDatabaseFolder(cfg); err != nil {
+	dbPath := DatabasePath(cfg.Database)
+	if err := CheckDatabaseFolder(cfg); err != nil {
 		return err
 	}
 	m.DB, err = sqlite.Open(ctx, dbPath)
@@ -100,17 +98,17 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.DB.SetMaxSize(ctx, int64(cfg.MaxSize)); err != nil {
 		return err
 	}
-	sources, err := m.DB.SyncSources(ctx, sourcesOf(cfg))
+	sources, err := m.DB.SyncSources(ctx, SourcesOf(cfg))
 	if err != nil {
 		return fmt.Errorf("register sources: %w", err)
 	}
 	m.metrics = newMetrics(m.DB)
-	fo := wire.FetchOptions(cfg)
+	fo := FetchOptions(cfg)
 	fo.Observe = m.metrics.observe
 	m.Poller = aggregator.NewPoller(m.DB, nil, fo, m.Logger)
 	m.Poller.SetSources(sources)
 	m.Curator = curator.New(m.DB, rs, cfg.Curator.Interval.Duration, m.Logger)
-	m.Digest = newDigest(m)
+	m.Digest = digest.New(m.DB, DigestOptions(cfg), m.Logger)
 	m.Publisher = publisher.New(m.DB, m.publishOptions(cfg, ""), m.Logger)
 	m.Logger.Info().Str(logkey.Database, dbPath).Int(logkey.Sources, len(sources)).
 		Str(logkey.RulesVer, rs.Version()).Int(logkey.GCPercent, gctune.Apply()).Msg("store opened")
@@ -131,14 +129,44 @@ func (m *Main) Listen() error {
 	return nil
 }
 
-// Run starts the poller, the curator and the HTTP server, and tells systemd
-// the service is ready. It returns at once; Close stops everything.
+// Run starts the background loops (poller, curator, retention, publisher
+// output, digest, watchdog) and the HTTP server, and tells systemd the
+// service is ready. It returns at once; Close stops everything.
 func (m *Main) Run(ctx context.Context) error {
+	gctx := m.start(ctx)
+	g := m.group
+	g.Go(func() error { return m.Poller.Run(gctx) })
+	g.Go(func() error { return m.Curator.Run(gctx) })
+	g.Go(func() error { return m.retain(gctx) })
+	g.Go(func() error { return m.Publisher.Run(gctx) })
+	g.Go(func() error { return m.Digest.Run(gctx) })
+	if interval, err := sd.SdWatchdogEnabled(false); err == nil && interval > 0 {
+		g.Go(func() error { return m.watchdog(gctx, interval) })
+	}
+	m.serve()
+	m.Logger.Info().Str(logkey.Addr, m.Addr).Msg("serving feeds")
+	_, _ = sd.SdNotify(false, sd.SdNotifyReady)
+	return nil
+}
+
+// Serve starts the HTTP server alone, without the background loops, for
+// tools that drive the stages themselves (feedbench). Close stops it.
+func (m *Main) Serve(ctx context.Context) {
+	m.start(ctx)
+	m.serve()
+}
+
+// start creates the group the daemon's goroutines run in.
+func (m *Main) start(ctx context.Context) context.Context {
 	ctx, m.cancel = context.WithCancel(ctx)
 	g, gctx := errgroup.WithContext(ctx)
 	m.group = g
+	return gctx
+}
+
+func (m *Main) serve() {
 	m.server = &http.Server{
-		Handler:           m.routes(),
+		Handler:           m.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -146,23 +174,12 @@ func (m *Main) Run(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          nil,
 	}
-	g.Go(func() error { return m.Poller.Run(gctx) })
-	g.Go(func() error { return m.Curator.Run(gctx) })
-	g.Go(func() error { return m.retain(gctx) })
-	g.Go(func() error { return m.Publisher.Run(gctx) })
-	g.Go(func() error { return m.Digest.Run(gctx) })
-	if interval, err := daemon.SdWatchdogEnabled(false); err == nil && interval > 0 {
-		g.Go(func() error { return m.watchdog(gctx, interval) })
-	}
-	g.Go(func() error {
+	m.group.Go(func() error {
 		if err := m.server.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve http: %w", err)
 		}
 		return nil
 	})
-	m.Logger.Info().Str(logkey.Addr, m.Addr).Msg("serving feeds")
-	_, _ = daemon.SdNotify(false, daemon.SdNotifyReady)
-	return nil
 }
 
 // Wait blocks until a stage fails or the context of Run is cancelled.
@@ -176,7 +193,7 @@ func (m *Main) Wait() error {
 // Close stops the stages, lets in-flight writes finish, and closes the store
 // last. Every error is reported.
 func (m *Main) Close(ctx context.Context) error {
-	_, _ = daemon.SdNotify(false, daemon.SdNotifyStopping)
+	_, _ = sd.SdNotify(false, sd.SdNotifyStopping)
 	var errs []error
 	if m.server != nil {
 		if err := m.server.Shutdown(ctx); err != nil {
@@ -201,9 +218,9 @@ func (m *Main) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// databasePath resolves a relative database path against systemd's
+// DatabasePath resolves a relative database path against systemd's
 // $STATE_DIRECTORY when set, so that the unit's StateDirectory= holds it.
-func databasePath(p string) string {
+func DatabasePath(p string) string {
 	if filepath.IsAbs(p) {
 		return p
 	}
@@ -214,10 +231,10 @@ func databasePath(p string) string {
 	return p
 }
 
-// checkDatabaseFolder reports, at the configuration's line, a database
+// CheckDatabaseFolder reports, at the configuration's line, a database
 // whose folder does not exist or is not a folder.
-func checkDatabaseFolder(cfg *config.Config) error {
-	dir := filepath.Dir(databasePath(cfg.Database))
+func CheckDatabaseFolder(cfg *config.Config) error {
+	dir := filepath.Dir(DatabasePath(cfg.Database))
 	fi, err := os.Stat(dir)
 	switch {
 	case err != nil:
@@ -228,7 +245,7 @@ func checkDatabaseFolder(cfg *config.Config) error {
 	return nil
 }
 
-func sourcesOf(cfg *config.Config) []feeds.Source {
+func SourcesOf(cfg *config.Config) []feeds.Source {
 	out := make([]feeds.Source, len(cfg.Sources))
 	for i, s := range cfg.Sources {
 		out[i] = feeds.Source{Name: s.Name, ConfigURL: s.URL, Tags: s.Tags, Interval: s.Interval.Duration}
@@ -240,7 +257,7 @@ func sourcesOf(cfg *config.Config) []feeds.Source {
 // the daemon's hooks; base is the public URL to use when the configuration
 // names none.
 func (m *Main) publishOptions(cfg *config.Config, base string) publisher.Options {
-	o := wire.PublishOptions(cfg, base)
+	o := PublishOptions(cfg, base)
 	if m.Digest != nil {
 		o.Digest = m.Digest
 	}
@@ -248,37 +265,4 @@ func (m *Main) publishOptions(cfg *config.Config, base string) publisher.Options
 		o.ObserveRender = m.metrics.observeRender
 	}
 	return o
-}
-
-func newDigest(m *Main) *digest.Builder {
-	return digest.New(m.DB, digestOptions(m.Config), m.Logger)
-}
-
-// digestOptions maps the configuration to the digest builder's options.
-func digestOptions(cfg *config.Config) digest.Options {
-	d := cfg.Digest
-	o := digest.DefaultOptions()
-	o.Title, o.Heading = d.Title, d.Heading
-	o.Weekday, _ = d.ParsedWeekday() // checked by Validate
-	o.At, _ = d.At()
-	o.Location, _ = d.Location()
-	o.Sections = wire.Sections(cfg)
-	o.SummaryMax, o.PerSection = d.SummaryMax, d.PerSection
-	o.Dir, o.FileName = d.Dir, d.FileName
-	o.Layout, o.Categories, o.Tags = d.Layout, d.Categories, d.Tags
-	o.Interval = d.Interval.Duration
-	return o
-}
-
-// newLogger builds the one logger of the process: JSON lines, or a console
-// format when the output is a terminal.
-func newLogger(w io.Writer, level string, console bool) zerolog.Logger {
-	lvl, err := zerolog.ParseLevel(strings.ToLower(level))
-	if err != nil || level == "" {
-		lvl = zerolog.InfoLevel
-	}
-	if console {
-		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
-	}
-	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
 }

@@ -1,14 +1,14 @@
-// Package wire maps the configuration to the options of the stages, for the
-// commands that build them: cmd/feedcurator and cmd/feedbench. It sits above
-// config and the stages; no stage imports it.
-package wire
+package daemon
 
 import (
 	"github.com/feedcurator/feedcurator/aggregator"
 	"github.com/feedcurator/feedcurator/config"
+	"github.com/feedcurator/feedcurator/digest"
 	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/publisher"
 )
+
+// The one place where the configuration becomes the stages' options.
 
 // FetchOptions are the poller's options under cfg.
 func FetchOptions(cfg *config.Config) aggregator.Options {
@@ -65,4 +65,20 @@ func Sections(cfg *config.Config) []feeds.Section {
 		out = append(out, feeds.Section{ID: s.ID, Title: s.Title})
 	}
 	return out
+}
+
+// DigestOptions maps the configuration to the digest builder's options.
+func DigestOptions(cfg *config.Config) digest.Options {
+	d := cfg.Digest
+	o := digest.DefaultOptions()
+	o.Title, o.Heading = d.Title, d.Heading
+	o.Weekday, _ = d.ParsedWeekday() // checked by Validate
+	o.At, _ = d.At()
+	o.Location, _ = d.Location()
+	o.Sections = Sections(cfg)
+	o.SummaryMax, o.PerSection = d.SummaryMax, d.PerSection
+	o.Dir, o.FileName = d.Dir, d.FileName
+	o.Layout, o.Categories, o.Tags = d.Layout, d.Categories, d.Tags
+	o.Interval = d.Interval.Duration
+	return o
 }

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/coreos/go-systemd/v22/daemon"
+	sd "github.com/coreos/go-systemd/v22/daemon"
 	"golang.org/x/sys/unix"
 
 	"github.com/feedcurator/feedcurator/config"
@@ -21,9 +21,9 @@ import (
 // reports the scheduler dead (it beats at least every 15 seconds).
 const schedulerStale = time.Minute
 
-// routes is the daemon's HTTP surface: the publisher's feeds, plus health,
+// Handler is the daemon's HTTP surface: the publisher's feeds, plus health,
 // metrics and admin endpoints.
-func (m *Main) routes() http.Handler {
+func (m *Main) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", m.Publisher.Handler())
 	mux.HandleFunc("GET /healthz", m.serveHealth)
@@ -128,7 +128,7 @@ func (m *Main) Reload(ctx context.Context) error {
 	m.reloadMu.Lock()
 	defer m.reloadMu.Unlock()
 	notifyReloading()
-	defer func() { _, _ = daemon.SdNotify(false, daemon.SdNotifyReady) }()
+	defer func() { _, _ = sd.SdNotify(false, sd.SdNotifyReady) }()
 
 	if m.ConfigPath == "" {
 		return errors.New("no configuration file to reload")
@@ -156,14 +156,14 @@ func (m *Main) apply(ctx context.Context, cfg *config.Config) error {
 		m.Logger.Warn().Str(logkey.Field, k).Msg("setting changes on restart only")
 	}
 	cfg.Database, cfg.Listen, cfg.Fetch = old.Database, old.Listen, old.Fetch
-	sources, err := m.DB.SyncSources(ctx, sourcesOf(cfg))
+	sources, err := m.DB.SyncSources(ctx, SourcesOf(cfg))
 	if err != nil {
 		return fmt.Errorf("register sources: %w", err)
 	}
 	m.Poller.SetSources(sources)
 	m.DB.SetMaxAge(cfg.Retention.MaxAge.Duration)
 	m.Curator.SetRuleset(rs)
-	m.Digest.SetOptions(digestOptions(cfg))
+	m.Digest.SetOptions(DigestOptions(cfg))
 	m.Publisher.SetOptions(m.publishOptions(cfg, "http://"+m.Addr))
 	m.setConfig(cfg)
 	m.Logger.Info().Int(logkey.Sources, len(sources)).Str(logkey.RulesVer, rs.Version()).Msg("configuration reloaded")
@@ -189,11 +189,11 @@ func restartOnly(old, cfg *config.Config) []string {
 // timestamp that Type=notify-reload services must send.
 func notifyReloading() {
 	var ts unix.Timespec
-	msg := daemon.SdNotifyReloading
+	msg := sd.SdNotifyReloading
 	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err == nil {
 		msg += "\nMONOTONIC_USEC=" + strconv.FormatInt(ts.Nano()/1000, 10)
 	}
-	_, _ = daemon.SdNotify(false, msg)
+	_, _ = sd.SdNotify(false, msg)
 }
 
 // watchdog sends WATCHDOG=1 at half the interval systemd asked for, but
@@ -220,7 +220,7 @@ func (m *Main) watchdog(ctx context.Context, interval time.Duration) error {
 			continue
 		}
 		lastErr = ""
-		_, _ = daemon.SdNotify(false, daemon.SdNotifyWatchdog)
+		_, _ = sd.SdNotify(false, sd.SdNotifyWatchdog)
 	}
 }
 
