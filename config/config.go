@@ -11,11 +11,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/feedcurator/feedcurator/curator"
+	"github.com/feedcurator/feedcurator/feeds"
 )
 
 // Config is the whole configuration file.
@@ -113,22 +115,69 @@ func Default() *Config {
 	}
 }
 
-// Load reads and checks the configuration file at path.
+// MaxFileSize caps a configuration file: far above any real one (10,000
+// sources take about 1 MiB), far below what would exhaust memory while
+// decoding.
+const MaxFileSize = 8 << 20
+
+// ErrTooLarge and ErrNotRegular are returned by Load for files it refuses
+// to read.
+var (
+	ErrTooLarge   = fmt.Errorf("larger than %d MiB", MaxFileSize>>20)
+	ErrNotRegular = errors.New("not a regular file")
+)
+
+// Load reads and checks the configuration file at path. Only a regular file
+// (or a symbolic link to one) of at most MaxFileSize is read: a FIFO or a
+// device would block or never end.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(bytes.NewReader(data), path)
+}
+
+// ReadFile reads a configuration file as Load does, refusing what is not a
+// regular file or is larger than MaxFileSize.
+func ReadFile(path string) ([]byte, error) {
+	// O_NONBLOCK: opening a FIFO with no writer must not block; it is
+	// refused below once opened.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return Parse(bytes.NewReader(data), path)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("read config %s: %w (%s)", path, ErrNotRegular, fi.Mode().Type())
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, fmt.Errorf("read config %s: %w", path, ErrTooLarge)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("read config %s: %w", path, ErrTooLarge)
+	}
+	return data, nil
 }
 
 // Parse decodes and checks a configuration; name labels error messages.
 // Unknown keys, values of the wrong type, bad durations and every failed
 // check are all reported, joined, each as "name:line: field: problem".
 func Parse(r io.Reader, name string) (*Config, error) {
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read config %s: %w", name, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("read config %s: %w", name, ErrTooLarge)
 	}
 	c := Default()
 	c.file = name
@@ -231,7 +280,7 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.Database) == "" {
 		bad("database", ErrRequired)
 	}
-	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+	if !hostPort(c.Listen) {
 		bad("listen", fmt.Errorf("%w: %q", ErrInvalidAddr, c.Listen))
 	}
 	if c.BaseURL != "" && !httpURL(c.BaseURL) {
@@ -311,7 +360,7 @@ func (c *Config) Validate() error {
 		case !httpURL(s.URL):
 			bad(p+".url", fmt.Errorf("%w: %q", ErrInvalidURL, s.URL))
 		default:
-			k := canonicalURL(s.URL)
+			k := feeds.SourceKey(s.URL)
 			if j, dup := urls[k]; dup {
 				bad(p+".url", fmt.Errorf("%w: %q is also sources[%d]", ErrDuplicate, s.URL, j))
 			} else {
@@ -354,25 +403,30 @@ func unjoin(err error) []error {
 	return []error{err}
 }
 
+// httpURL reports whether s is an absolute http(s) URL with a host and, if
+// it names one, a port from 1 to 65535.
 func httpURL(s string) bool {
 	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		return false
+	}
+	return u.Port() == "" || validPort(u.Port())
 }
 
-// canonicalURL is the form in which two source URLs are compared for
-// duplicates: scheme and host are case-insensitive, a bare path is "/".
-func canonicalURL(s string) string {
-	u, err := url.Parse(strings.TrimSpace(s))
+// hostPort reports whether s is a host:port address with a port from 0
+// (any free port) to 65535.
+func hostPort(s string) bool {
+	_, port, err := net.SplitHostPort(s)
 	if err != nil {
-		return s
+		return false
 	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	u.Host = strings.ToLower(u.Host)
-	if u.Path == "" {
-		u.Path = "/"
-	}
-	u.Fragment = ""
-	return u.String()
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 0 && n <= 65535
+}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 var pathPart = regexp.MustCompile(`^([a-z_]+)(?:\[(\d+)\])?$`)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -107,6 +108,7 @@ func TestParseErrors(t *testing.T) {
 		{"ftp url", strings.Replace(minimal, "https://a.example/feed", "ftp://a.example/feed", 1), []string{"sources[0].url"}, config.ErrInvalidURL},
 		{"missing url", strings.Replace(minimal, "    url: https://a.example/feed\n", "", 1), []string{"bad.yaml:4:", "sources[0].url", "is required"}, config.ErrRequired},
 		{"duplicate source url", strings.Replace(minimal, "sources:\n", "sources:\n  - name: b\n    url: HTTPS://A.example/feed\n", 1), []string{"bad.yaml:7:", "sources[1].url", "duplicate"}, config.ErrDuplicate},
+		{"duplicate source url, default port", strings.Replace(minimal, "sources:\n", "sources:\n  - name: b\n    url: https://a.example:443/feed#x\n", 1), []string{"sources[1].url", "duplicate"}, config.ErrDuplicate},
 		{"duplicate source name", strings.Replace(minimal, "sources:\n", "sources:\n  - name: a\n    url: https://b.example/feed\n", 1), []string{"sources[1].name", "duplicate"}, config.ErrDuplicate},
 		{"duplicate section id", strings.Replace(minimal, "id: misc", "id: news", 1), []string{"bad.yaml:11:", "sections[1].id", "duplicate section id"}, curator.ErrDuplicateID},
 		{"bad regex", strings.Replace(minimal, "keywords: [launch]", "regex: ['(unclosed']", 1), []string{"bad.yaml:10:", "sections[0].rules[0].regex[0]", "does not compile"}, curator.ErrBadRegex},
@@ -114,6 +116,10 @@ func TestParseErrors(t *testing.T) {
 		{"empty rule", strings.Replace(minimal, "keywords: [launch]", "weight: 2", 1), []string{"sections[0].rules[0]", "no keywords"}, curator.ErrEmptyRule},
 		{"unknown fallback", minimal + "curator:\n  fallback: other\n", []string{"curator.fallback", "no such section"}, curator.ErrUnknownTarget},
 		{"bad listen", minimal + "listen: localhost\n", []string{"bad.yaml:13:", "listen"}, config.ErrInvalidAddr},
+		{"listen port out of range", minimal + "listen: 127.0.0.1:99999\n", []string{"bad.yaml:13:", "listen"}, config.ErrInvalidAddr},
+		{"source port out of range", strings.Replace(minimal, "https://a.example/feed", "https://a.example:99999/feed", 1), []string{"bad.yaml:5:", "sources[0].url"}, config.ErrInvalidURL},
+		{"source port zero", strings.Replace(minimal, "https://a.example/feed", "https://a.example:0/feed", 1), []string{"sources[0].url"}, config.ErrInvalidURL},
+		{"hub port out of range", minimal + "publish:\n  hub: https://hub.example:70000/\n", []string{"publish.hub"}, config.ErrInvalidURL},
 		{"bad log level", minimal + "log_level: loud\n", []string{"log_level"}, config.ErrInvalidLevel},
 		{"no sources", "sections:\n  - id: misc\n    title: Misc\n", []string{"sources", "is required"}, config.ErrRequired},
 		{"no sections", "sources:\n  - name: a\n    url: https://a.example/\n", []string{"sections"}, curator.ErrNoSections},
@@ -281,4 +287,52 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("error does not name the file: %v", err)
 		}
 	})
+}
+
+// TestLoadRefusesWhatIsNotAConfigFile: a FIFO would block for ever (and
+// ignore SIGTERM while it did), a huge file would exhaust memory.
+func TestLoadRefusesWhatIsNotAConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := config.Load(fifo); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, config.ErrNotRegular) {
+			t.Errorf("Load(fifo) = %v, want ErrNotRegular", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Load(fifo) still blocked after a minute")
+	}
+
+	if _, err := config.Load(dir); !errors.Is(err, config.ErrNotRegular) {
+		t.Errorf("Load(folder) = %v, want ErrNotRegular", err)
+	}
+
+	big := filepath.Join(dir, "big.yaml")
+	data := []byte(minimal + "# " + strings.Repeat("x", config.MaxFileSize) + "\n")
+	if err := os.WriteFile(big, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := config.Load(big); !errors.Is(err, config.ErrTooLarge) {
+		t.Errorf("Load(%d bytes) = %v, want ErrTooLarge", len(data), err)
+	}
+	if _, err := config.Parse(strings.NewReader(string(data)), "big.yaml"); !errors.Is(err, config.ErrTooLarge) {
+		t.Errorf("Parse(%d bytes) = %v, want ErrTooLarge", len(data), err)
+	}
+
+	link := filepath.Join(dir, "link.yaml")
+	real := filepath.Join(dir, "real.yaml")
+	if err := os.WriteFile(real, []byte(minimal), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := config.Load(link); err != nil {
+		t.Errorf("Load(symlink to a config) = %v", err)
+	}
 }
