@@ -22,6 +22,7 @@ type Explained struct {
 	Published   string              `json:"published_section,omitempty"` // the section the store holds now
 	Curation    *sqlite.Curation    `json:"curation,omitempty"`
 	DuplicateOf int64               `json:"duplicate_of,omitempty"` // published under that item
+	Unpublished bool                `json:"unpublished,omitempty"`  // hidden, excluded, a near-duplicate or not classified
 	Explanation curator.Explanation `json:"explanation"`
 	// DecidedBy is the rules version of the stored decision when it is not
 	// the version in force: the item awaits re-classification.
@@ -43,7 +44,8 @@ func ExplainStored(ctx context.Context, db *sqlite.DB, rs *curator.Ruleset, id i
 	if err != nil {
 		return Explained{}, err
 	}
-	out := Explained{Item: id, Title: it.Title, Source: it.SourceName, Published: it.Section, Curation: &c, DuplicateOf: dup, Explanation: rs.Explain(&it)}
+	out := Explained{Item: id, Title: it.Title, Source: it.SourceName, Published: it.Section, Curation: &c, DuplicateOf: dup,
+		Unpublished: it.Excluded || c.Hidden || dup != 0 || it.Section == "", Explanation: rs.Explain(&it)}
 	decided, err := db.ItemRulesVersion(ctx, id)
 	if err != nil {
 		return Explained{}, err
@@ -62,7 +64,8 @@ func (m *Main) serveExplain(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, err := ExplainStored(r.Context(), m.DB, m.Curator.Ruleset(), id)
-	if errors.Is(err, feeds.ErrNotFound) {
+	if errors.Is(err, feeds.ErrNotFound) || (err == nil && out.Unpublished && (crossSite(r) || m.adminAuth(r) != authOK)) {
+		// What is not published is the administrator's to see.
 		http.NotFound(w, r)
 		return
 	} else if err != nil {

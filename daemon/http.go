@@ -2,35 +2,41 @@ package daemon
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
-	sd "github.com/coreos/go-systemd/v22/daemon"
-	"golang.org/x/sys/unix"
-
-	"github.com/feedcurator/feedcurator/config"
 	"github.com/feedcurator/feedcurator/internal/logkey"
+	"github.com/feedcurator/feedcurator/sqlite"
 )
 
 // schedulerStale is how old the poller's heartbeat may be before /healthz
 // reports the scheduler dead (it beats at least every 15 seconds).
 const schedulerStale = time.Minute
 
-// Handler is the daemon's HTTP surface: the publisher's feeds, plus health,
-// metrics and admin endpoints.
+// healthEvery is how often the health figures that need the store are
+// refreshed, so that a request to /healthz costs one ping whatever the size
+// of the store and however many clients poll it.
+const healthEvery = 10 * time.Second
+
+// Handler is the daemon's HTTP surface: the publisher's feeds and pages,
+// plus health, metrics, explanations and admin endpoints.
 func (m *Main) Handler() http.Handler {
+	pub := m.Publisher.Handler()
 	mux := http.NewServeMux()
-	mux.Handle("/", m.Publisher.Handler())
+	mux.Handle("/", pub)
 	mux.HandleFunc("GET /healthz", m.serveHealth)
 	mux.HandleFunc("GET /items/{id}/explain", m.serveExplain)
 	mux.Handle("GET /metrics", m.metrics.handler())
 	mux.Handle("POST /admin/reload", m.adminOnly(http.HandlerFunc(m.serveReload)))
-	return m.metrics.instrument(mux)
+	return m.metrics.instrument(mux, pub)
 }
 
 type healthReport struct {
@@ -41,25 +47,58 @@ type healthReport struct {
 	LastSuccessAge   float64 `json:"last_success_age_seconds,omitempty"`
 	Sources          int     `json:"sources"`
 	SourcesFailing   int     `json:"sources_failing"`
+	FiguresAge       float64 `json:"figures_age_seconds"` // age of sources, sources_failing and last_success_age
 	Error            string  `json:"error,omitempty"`
 }
 
-// serveHealth answers 200 while the database answers and the scheduler
-// turns, else 503, with the figures behind the verdict.
+// health holds the store figures of /healthz, refreshed by one request at a
+// time at most every healthEvery; the others answer with the figures at
+// hand.
+type health struct {
+	mu         sync.Mutex
+	figures    sqlite.SourceHealth
+	read       time.Time // when figures were read; zero before the first read
+	refreshing bool
+}
+
+// figures returns the latest source figures and when they were read,
+// starting a refresh in the background when they are stale.
+func (m *Main) healthFigures() (sqlite.SourceHealth, time.Time) {
+	h := &m.health
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if time.Since(h.read) >= healthEvery && !h.refreshing {
+		h.refreshing = true
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			f, err := m.DB.SourceHealth(ctx)
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.refreshing = false
+			if err == nil {
+				h.figures, h.read = f, time.Now()
+			}
+		}()
+	}
+	return h.figures, h.read
+}
+
+// serveHealth answers 200 while the database answers a ping and the
+// scheduler turns, else 503, with the figures behind the verdict. It costs
+// one ping of the store: the source figures are at most healthEvery old.
 func (m *Main) serveHealth(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	h := healthReport{Status: "ok", Database: "ok", Scheduler: "ok"}
-	st, err := m.DB.Stats(ctx)
-	if err == nil {
-		err = m.DB.Ping(ctx)
-	}
-	if err != nil {
+	if err := m.DB.Ping(ctx); err != nil {
 		h.Status, h.Database, h.Error = "unavailable", "error", err.Error()
-	} else {
-		h.Sources, h.SourcesFailing = st.Sources, st.SourcesFailing
-		if !st.LastSuccess.IsZero() {
-			h.LastSuccessAge = time.Since(st.LastSuccess).Round(time.Second).Seconds()
+	}
+	if f, read := m.healthFigures(); !read.IsZero() {
+		h.Sources, h.SourcesFailing = f.Sources, f.SourcesFailing
+		h.FiguresAge = time.Since(read).Round(time.Millisecond).Seconds()
+		if !f.LastSuccess.IsZero() {
+			h.LastSuccessAge = time.Since(f.LastSuccess).Round(time.Second).Seconds()
 		}
 	}
 	beat := m.Poller.Heartbeat()
@@ -82,172 +121,160 @@ func (m *Main) serveHealth(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(h)
 }
 
-// adminOnly lets a request through when it carries the configured bearer
-// token, or, with no token configured, when it comes from loopback.
+// adminOnly lets a request through when it is an administrator's: with
+// admin.token set, one that carries it as a bearer token; without one, a
+// request straight from loopback. A request that came through a proxy (it
+// carries Forwarded, X-Forwarded-For, X-Real-IP or Via) is never taken as
+// local, and one a browser made for a page of another site is refused
+// whatever it carries. Failed tokens are rate-limited per client address.
 func (m *Main) adminOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token := m.config().Admin.Token
-		if token != "" {
-			if r.Header.Get("Authorization") != "Bearer "+token {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="feedcurator"`)
-				http.Error(w, "admin token required", http.StatusUnauthorized)
-				return
-			}
-		} else if !fromLoopback(r) {
-			http.Error(w, "admin endpoints answer loopback only (set admin.token to allow others)", http.StatusForbidden)
+		if crossSite(r) {
+			http.Error(w, "cross-site requests are refused", http.StatusForbidden)
 			return
 		}
-		next.ServeHTTP(w, r)
+		switch m.adminAuth(r) {
+		case authOK:
+			next.ServeHTTP(w, r)
+		case authLimited:
+			w.Header().Set("Retry-After", strconv.Itoa(int(failWindow.Seconds())))
+			http.Error(w, "too many failed attempts", http.StatusTooManyRequests)
+		case authNeedsToken:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="feedcurator"`)
+			http.Error(w, "admin token required", http.StatusUnauthorized)
+		default:
+			http.Error(w, "admin endpoints answer loopback only (set admin.token to allow others)", http.StatusForbidden)
+		}
 	})
 }
 
-func fromLoopback(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
+type authResult int
+
+const (
+	authOK authResult = iota
+	authNeedsToken
+	authLimited
+	authLoopbackOnly
+)
+
+// adminAuth decides whether r is an administrator's (see adminOnly).
+func (m *Main) adminAuth(r *http.Request) authResult {
+	token := m.config().Admin.Token
+	if token == "" {
+		if fromLoopback(r) && !proxied(r) {
+			return authOK
+		}
+		return authLoopbackOnly
+	}
+	client := clientHost(r)
+	if m.failures.limited(client, time.Now()) {
+		return authLimited
+	}
+	got := r.Header.Get("Authorization")
+	if subtle.ConstantTimeCompare([]byte(got), []byte("Bearer "+token)) == 1 {
+		return authOK
+	}
+	if got != "" {
+		m.failures.add(client, time.Now())
+		m.Logger.Warn().Str(logkey.Remote, client).Str(logkey.Path, r.URL.Path).Msg("admin token refused")
+	}
+	return authNeedsToken
+}
+
+// crossSite reports whether a browser sent r for a page of another origin:
+// Sec-Fetch-Site says so, or Origin names another host than the request's.
+// Clients that are not browsers (curl, feedcurator reload) send neither.
+func crossSite(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return true
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
 		return false
 	}
-	ip := net.ParseIP(host)
+	u, err := url.Parse(origin)
+	return err != nil || origin == "null" || !strings.EqualFold(u.Host, r.Host)
+}
+
+// proxied reports whether r came through a proxy that said so.
+func proxied(r *http.Request) bool {
+	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip", "Via"} {
+		if r.Header.Get(h) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func fromLoopback(r *http.Request) bool {
+	ip := net.ParseIP(clientHost(r))
 	return ip != nil && ip.IsLoopback()
 }
 
+func clientHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// failWindow and failLimit bound guessing the admin token: at most
+// failLimit wrong tokens per client address in failWindow.
+const (
+	failWindow = time.Minute
+	failLimit  = 5
+	failHosts  = 4096 // addresses remembered; the oldest are forgotten first
+)
+
+// failures counts recent failed attempts per client address.
+type failures struct {
+	mu   sync.Mutex
+	seen map[string][]time.Time
+}
+
+func (f *failures) recent(host string, now time.Time) []time.Time {
+	ts := f.seen[host]
+	i := 0
+	for i < len(ts) && now.Sub(ts[i]) > failWindow {
+		i++
+	}
+	return ts[i:]
+}
+
+func (f *failures) limited(host string, now time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.recent(host, now)) >= failLimit
+}
+
+func (f *failures) add(host string, now time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.seen == nil {
+		f.seen = map[string][]time.Time{}
+	}
+	if _, ok := f.seen[host]; !ok && len(f.seen) >= failHosts {
+		for h := range f.seen { // forget some address; the map is bounded
+			delete(f.seen, h)
+			break
+		}
+	}
+	f.seen[host] = append(f.recent(host, now), now)
+}
+
+// serveReload answers POST /admin/reload with what the reload did: the
+// settings applied and those that need a restart, or every problem of a
+// configuration that did not validate.
 func (m *Main) serveReload(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := m.Reload(r.Context()); err != nil {
+	res, err := m.Reload(r.Context())
+	if err != nil {
 		w.WriteHeader(http.StatusUnprocessableEntity)
 		fmt.Fprintln(w, err)
 		return
 	}
-	fmt.Fprintln(w, "reloaded")
-}
-
-// Reload re-reads the configuration file. Sources added are polled, sources
-// removed stop (their items stay), changed rules re-classify the stored items,
-// and feed settings apply at once. A configuration that fails validation is
-// logged with every problem and the running one stays.
-func (m *Main) Reload(ctx context.Context) error {
-	m.reloadMu.Lock()
-	defer m.reloadMu.Unlock()
-	notifyReloading()
-	defer func() { _, _ = sd.SdNotify(false, sd.SdNotifyReady) }()
-
-	if m.ConfigPath == "" {
-		return errors.New("no configuration file to reload")
-	}
-	cfg, err := config.Load(m.ConfigPath)
-	if err == nil {
-		err = m.apply(ctx, cfg)
-	}
-	if err != nil {
-		m.metrics.reloads.WithLabelValues("error").Inc()
-		m.Logger.Error().Err(err).Str(logkey.Config, m.ConfigPath).Msg("reload failed, keeping the running configuration")
-		return err
-	}
-	m.metrics.reloads.WithLabelValues("ok").Inc()
-	return nil
-}
-
-func (m *Main) apply(ctx context.Context, cfg *config.Config) error {
-	old := m.config()
-	rs, err := cfg.Ruleset()
-	if err != nil {
-		return err
-	}
-	for _, k := range restartOnly(old, cfg) {
-		m.Logger.Warn().Str(logkey.Field, k).Msg("setting changes on restart only")
-	}
-	cfg.Database, cfg.Listen, cfg.Fetch = old.Database, old.Listen, old.Fetch
-	sources, err := m.DB.SyncSources(ctx, SourcesOf(cfg))
-	if err != nil {
-		return fmt.Errorf("register sources: %w", err)
-	}
-	m.Poller.SetSources(sources)
-	m.DB.SetMaxAge(cfg.Retention.MaxAge.Duration)
-	m.Curator.SetRuleset(rs)
-	m.Digest.SetOptions(DigestOptions(cfg))
-	m.Publisher.SetOptions(m.publishOptions(cfg, "http://"+m.Addr))
-	m.setConfig(cfg)
-	m.Logger.Info().Int(logkey.Sources, len(sources)).Str(logkey.RulesVer, rs.Version()).Msg("configuration reloaded")
-	return nil
-}
-
-// restartOnly lists the settings that differ but apply only on restart.
-func restartOnly(old, cfg *config.Config) []string {
-	var out []string
-	if old.Database != cfg.Database {
-		out = append(out, "database")
-	}
-	if old.Listen != cfg.Listen {
-		out = append(out, "listen")
-	}
-	if old.Fetch != cfg.Fetch {
-		out = append(out, "fetch")
-	}
-	return out
-}
-
-// notifyReloading tells systemd a reload has begun, with the monotonic
-// timestamp that Type=notify-reload services must send.
-func notifyReloading() {
-	var ts unix.Timespec
-	msg := sd.SdNotifyReloading
-	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err == nil {
-		msg += "\nMONOTONIC_USEC=" + strconv.FormatInt(ts.Nano()/1000, 10)
-	}
-	_, _ = sd.SdNotify(false, msg)
-}
-
-// watchdog sends WATCHDOG=1 at half the interval systemd asked for, but
-// only while the database answers: a daemon whose store is stuck gets
-// restarted.
-func (m *Main) watchdog(ctx context.Context, interval time.Duration) error {
-	t := time.NewTicker(interval / 2)
-	defer t.Stop()
-	var lastErr string
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		pctx, cancel := context.WithTimeout(ctx, interval/2)
-		err := m.DB.Ping(pctx)
-		cancel()
-		if err != nil {
-			if err.Error() != lastErr {
-				m.Logger.Error().Err(err).Msg("database ping failed, withholding watchdog")
-			}
-			lastErr = err.Error()
-			continue
-		}
-		lastErr = ""
-		_, _ = sd.SdNotify(false, sd.SdNotifyWatchdog)
-	}
-}
-
-// retain prunes the store on the retention schedule: items older than
-// retention.max_age and beyond retention.max_per_source, never pinned ones.
-func (m *Main) retain(ctx context.Context) error {
-	t := time.NewTicker(m.config().Retention.Interval.Duration)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		cfg := m.config()
-		if cfg.Retention.MaxAge.Duration == 0 && cfg.Retention.MaxPerSource == 0 {
-			continue
-		}
-		st, err := m.DB.Prune(ctx, time.Now(), cfg.Retention.MaxPerSource)
-		if err != nil {
-			if ctx.Err() == nil {
-				m.Logger.Error().Err(err).Msg("prune failed")
-			}
-			continue
-		}
-		if st.ByAge+st.OverCap > 0 {
-			m.Logger.Info().Int(logkey.Items, st.ByAge+st.OverCap).Int64(logkey.Freed, st.FreedBytes).Msg("items pruned")
-		}
-	}
+	fmt.Fprint(w, res.String())
 }

@@ -10,10 +10,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sd "github.com/coreos/go-systemd/v22/daemon"
 	"github.com/rs/zerolog"
+	"golang.org/x/net/netutil"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/feedcurator/feedcurator/aggregator"
@@ -41,6 +43,9 @@ type Main struct {
 	Config     *config.Config // as loaded; read it through config() once running
 	ConfigPath string         // file to re-read on reload; "" for none
 	Logger     zerolog.Logger
+	// TakeOver lets Open replace the sources of a database that follows
+	// another configuration file (see ErrOtherConfig).
+	TakeOver bool
 
 	DB        *sqlite.DB
 	Poller    *aggregator.Poller
@@ -59,6 +64,11 @@ type Main struct {
 
 	cfgMu    sync.Mutex // guards Config once running
 	reloadMu sync.Mutex // one reload at a time
+
+	health           health        // /healthz figures
+	failures         failures      // failed admin tokens, per client
+	retentionChanged chan struct{} // a reload changed the retention settings
+	pruned           atomic.Int64  // retention runs, for tests
 }
 
 func (m *Main) config() *config.Config {
@@ -75,7 +85,7 @@ func (m *Main) setConfig(cfg *config.Config) {
 
 // New returns a Main for cfg that logs to logger.
 func New(cfg *config.Config, logger zerolog.Logger) *Main {
-	return &Main{Config: cfg, Logger: logger}
+	return &Main{Config: cfg, Logger: logger, retentionChanged: make(chan struct{}, 1)}
 }
 
 // Open opens the store, registers the sources, builds the stages and binds
@@ -86,7 +96,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	dbPath := DatabasePath(cfg.Database)
+	dbPath := DatabasePath(cfg)
 	if err := CheckDatabaseFolder(cfg); err != nil {
 		return err
 	}
@@ -96,6 +106,9 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.DB.SetMaxAge(cfg.Retention.MaxAge.Duration)
 	if err := m.DB.SetMaxSize(ctx, int64(cfg.MaxSize)); err != nil {
+		return err
+	}
+	if err := m.claimSources(ctx); err != nil {
 		return err
 	}
 	sources, err := m.DB.SyncSources(ctx, SourcesOf(cfg))
@@ -113,6 +126,39 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Logger.Info().Str(logkey.Database, dbPath).Int(logkey.Sources, len(sources)).
 		Str(logkey.RulesVer, rs.Version()).Int(logkey.GCPercent, gctune.Apply()).Msg("store opened")
 	return nil
+}
+
+// ErrOtherConfig is returned by Open when the database's sources follow
+// another configuration file than the daemon's.
+var ErrOtherConfig = errors.New("the database's sources follow another configuration")
+
+// claimSources checks, before the configured sources replace the stored
+// ones, that the database's source list is this configuration's (or no
+// one's, or that of a file that no longer exists), and records it as this
+// configuration's. Main.TakeOver skips the check.
+func (m *Main) claimSources(ctx context.Context) error {
+	own := m.ConfigPath
+	if own == "" {
+		own = m.Config.File()
+	}
+	if abs, err := filepath.Abs(own); err == nil {
+		own = abs
+	}
+	prev, err := m.DB.ConfigOwner(ctx)
+	if err != nil {
+		return err
+	}
+	if prev != "" && prev != own && !m.TakeOver {
+		if _, err := os.Stat(prev); err == nil {
+			return fmt.Errorf("%w: %s follows %s; syncing the sources of %s would replace its source list "+
+				"(give --force to make %s the database's configuration)", ErrOtherConfig, m.DB.Path(), prev, own, own)
+		}
+		m.Logger.Warn().Str(logkey.Config, own).Str(logkey.Previous, prev).Msg("database's configuration file is gone, taking it over")
+	}
+	if prev == own {
+		return nil
+	}
+	return m.DB.SetConfigOwner(ctx, own)
 }
 
 // Listen binds the HTTP listener.
@@ -172,10 +218,13 @@ func (m *Main) serve() {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
+		ErrorLog:          httpErrorLog(m.Logger),
 	}
+	// Connections beyond the cap wait in the kernel's backlog instead of
+	// taking the descriptors the store and the poller need.
+	ln := netutil.LimitListener(m.listener, maxConnections())
 	m.group.Go(func() error {
-		if err := m.server.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := m.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve http: %w", err)
 		}
 		return nil
@@ -218,9 +267,21 @@ func (m *Main) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// DatabasePath resolves a relative database path against systemd's
-// $STATE_DIRECTORY when set, so that the unit's StateDirectory= holds it.
-func DatabasePath(p string) string {
+// UnitConfigDir and UnitStateDir are the folders of the systemd unit
+// (packaging/systemd/feedcurator.service): ConfigurationDirectory= and
+// StateDirectory=.
+const (
+	UnitConfigDir = "/etc/feedcurator"
+	UnitStateDir  = "/var/lib/feedcurator"
+)
+
+// DatabasePath resolves the configured database file. An absolute path is
+// used as it is. A relative one is taken from $STATE_DIRECTORY when systemd
+// sets it; else, for the unit's own configuration (in /etc/feedcurator),
+// from the unit's state folder /var/lib/feedcurator, so that an operator's
+// shell reaches the daemon's database; else from the working folder.
+func DatabasePath(cfg *config.Config) string {
+	p := cfg.Database
 	if filepath.IsAbs(p) {
 		return p
 	}
@@ -228,13 +289,18 @@ func DatabasePath(p string) string {
 		// systemd may pass several, colon-separated; the first is ours.
 		return filepath.Join(strings.Split(dir, ":")[0], p)
 	}
+	if f := cfg.File(); f != "" {
+		if abs, err := filepath.Abs(f); err == nil && filepath.Dir(abs) == UnitConfigDir {
+			return filepath.Join(UnitStateDir, p)
+		}
+	}
 	return p
 }
 
 // CheckDatabaseFolder reports, at the configuration's line, a database
 // whose folder does not exist or is not a folder.
 func CheckDatabaseFolder(cfg *config.Config) error {
-	dir := filepath.Dir(DatabasePath(cfg.Database))
+	dir := filepath.Dir(DatabasePath(cfg))
 	fi, err := os.Stat(dir)
 	switch {
 	case err != nil:

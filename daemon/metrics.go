@@ -131,14 +131,20 @@ func fetchResult(r aggregator.Result) string {
 }
 
 // instrument counts and times requests per route pattern (never per raw
-// path, which would let clients create unbounded label values).
-func (m *metrics) instrument(mux *http.ServeMux) http.Handler {
+// path, which would let clients create unbounded label values). Requests
+// that mux hands to the publisher's handler pub ("/") are labelled with
+// the publisher's own pattern ("GET /feeds/{file}").
+func (m *metrics) instrument(mux *http.ServeMux, pub http.Handler) http.Handler {
+	inner, _ := pub.(*http.ServeMux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		mux.ServeHTTP(sw, r)
 		_, route := mux.Handler(r)
-		if route == "" {
+		if route == "/" && inner != nil {
+			_, route = inner.Handler(r)
+		}
+		if route == "" || route == "/" {
 			route = "unmatched"
 		}
 		m.httpRequests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()

@@ -38,11 +38,17 @@ func openCommand(ctx context.Context, fs *flag.FlagSet, cf *commonFlags, args []
 	return cfg, db, nil
 }
 
-// openStore opens the configured database, which must exist already.
+// openStore opens the configured database, which must exist already: an
+// admin command never creates one (it would be a second, empty database
+// beside the daemon's).
 func openStore(ctx context.Context, cfg *config.Config) (*sqlite.DB, error) {
-	path := daemon.DatabasePath(cfg.Database)
+	path := daemon.DatabasePath(cfg)
 	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("database %s: %w (run feedcurator run or fetch first)", path, err)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no database at %s: is %s the daemon's configuration? The systemd unit keeps its database in %s; "+
+				"name the file with --database or FEEDCURATOR_DATABASE", path, cfg.File(), daemon.UnitStateDir)
+		}
+		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
 	return sqlite.Open(ctx, path)
 }
@@ -302,7 +308,7 @@ func cmdItem(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	cf.register(fs, true)
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
-		return errReported
+		return flagError(err)
 	}
 	rest := fs.Args()
 	usage := errors.New("usage: feedcurator item move ID SECTION | hide ID | unhide ID | pin ID | unpin ID | reset ID")
@@ -313,7 +319,7 @@ func cmdItem(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("item id %q is not a number", rest[1])
 	}
-	cfg, err := loadConfig(cf.config, stderr)
+	cfg, err := cf.load(stderr)
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,7 @@ const shutdownTimeout = 30 * time.Second
 // commonFlags are the flags of the commands that read a configuration.
 type commonFlags struct {
 	config    string
+	database  string
 	logLevel  string
 	logFormat string
 }
@@ -44,6 +45,8 @@ func (c *commonFlags) register(fs *flag.FlagSet, withConfig bool) {
 			def = filepath.Join(dir, "config.yaml")
 		}
 		fs.StringVar(&c.config, "config", def, "configuration `file`")
+		fs.StringVar(&c.database, "database", os.Getenv("FEEDCURATOR_DATABASE"),
+			"SQLite database `file`, instead of the configuration's (default $FEEDCURATOR_DATABASE)")
 	}
 	fs.StringVar(&c.logLevel, "log-level", "", "log level: debug, info, warn, error (default: the configuration's)")
 	fs.StringVar(&c.logFormat, "log-format", "auto", "log format: json, console, or auto (console on a terminal)")
@@ -61,7 +64,7 @@ func (c *commonFlags) newLogger(cfg *config.Config, stderr io.Writer) zerolog.Lo
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
-		return errReported
+		return flagError(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "feedcurator %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
@@ -76,7 +79,20 @@ func parseAndLoad(fs *flag.FlagSet, cf *commonFlags, args []string, stderr io.Wr
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return nil, err
 	}
-	return loadConfig(cf.config, stderr)
+	return cf.load(stderr)
+}
+
+// load loads the configuration named by the flags, with --database (or
+// $FEEDCURATOR_DATABASE) in place of the configured database.
+func (c *commonFlags) load(stderr io.Writer) (*config.Config, error) {
+	cfg, err := loadConfig(c.config, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if c.database != "" {
+		cfg.Database = c.database
+	}
+	return cfg, nil
 }
 
 // loadConfig reads the configuration, printing every problem on its own line.
@@ -118,13 +134,16 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var cf commonFlags
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	cf.register(fs, true)
+	force := fs.Bool("force", false, "take over a database whose sources follow another configuration file")
 	cfg, err := parseAndLoad(fs, &cf, args, stderr)
 	if err != nil {
 		return err
 	}
-	// The daemon logs to stdout: journald reads it, a terminal shows it.
-	m := daemon.New(cfg, cf.newLogger(cfg, stdout))
+	// The daemon logs to stderr, as every command does: journald reads it,
+	// a terminal shows it.
+	m := daemon.New(cfg, cf.newLogger(cfg, stderr))
 	m.ConfigPath = cf.config
+	m.TakeOver = *force
 	return serve(ctx, m, nil)
 }
 
@@ -163,7 +182,7 @@ wait:
 			m.Logger.Error().Err(runErr).Msg("stage failed")
 			break wait
 		case <-hup:
-			_ = m.Reload(ctx) // logged by Reload; the running configuration stays on error
+			_, _ = m.Reload(ctx) // logged by Reload; the running configuration stays on error
 		}
 	}
 	cctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
@@ -179,6 +198,7 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var cf commonFlags
 	fs := flag.NewFlagSet("fetch", flag.ContinueOnError)
 	cf.register(fs, true)
+	force := fs.Bool("force", false, "take over a database whose sources follow another configuration file")
 	cfg, err := parseAndLoad(fs, &cf, args, stderr)
 	if err != nil {
 		return err
@@ -188,6 +208,8 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cf.logLevel = "error" // the progress bar tells the story
 	}
 	m := daemon.New(cfg, cf.newLogger(cfg, stderr))
+	m.ConfigPath = cf.config
+	m.TakeOver = *force
 	if err := m.Open(ctx); err != nil {
 		_ = m.Close(context.Background())
 		return err
@@ -253,6 +275,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		_ = l.Close()
 	}
 	m := daemon.New(cfg, cf.newLogger(cfg, stderr))
+	m.TakeOver = true // the demo's database is the demo's
 	return serve(ctx, m, func(m *daemon.Main) {
 		base := "http://" + m.Addr
 		fmt.Fprintf(stdout, "feedcurator demo: %d sample sources, database %s\n", len(cfg.Sources), cfg.Database)

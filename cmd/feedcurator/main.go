@@ -10,22 +10,37 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	// The digest's time zone must load on machines without a zoneinfo database.
 	_ "time/tzdata"
 )
 
-// exitUsage is the exit status for a bad command line or configuration.
-const exitUsage = 1
+// Exit statuses.
+const (
+	exitUsage  = 1   // a bad command line or configuration, or a failed command
+	exitSignal = 130 // a second interrupt during shutdown
+)
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// The first signal starts a clean shutdown; a second one, while
+		// in-flight work is still being waited for, exits at once.
+		<-signals
+		cancel()
+		sig := <-signals
+		fmt.Fprintf(os.Stderr, "feedcurator: second %v, exiting at once\n", sig)
+		os.Exit(exitSignal)
+	}()
 	os.Exit(Execute(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -65,6 +80,8 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdExplain(ctx, args[1:], stdout, stderr)
 	case "rules":
 		err = cmdRules(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		err = cmdVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -73,7 +90,7 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return exitUsage
 	}
-	if err == nil {
+	if err == nil || errors.Is(err, errHelp) {
 		return 0
 	}
 	if !errors.Is(err, errReported) {
@@ -82,8 +99,56 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-// errReported is returned by commands that already printed their error.
-var errReported = errors.New("reported")
+// errReported is returned by commands that already printed their error;
+// errHelp by those that printed their usage because -h asked for it.
+var (
+	errReported = errors.New("reported")
+	errHelp     = errors.New("help")
+)
+
+// flagError maps an error of flag.FlagSet.Parse, which has printed it (or
+// the usage, for -h), to errHelp or errReported.
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return errHelp
+	}
+	return errReported
+}
+
+// cmdVersion prints the module version and the commit the binary was built
+// from.
+func cmdVersion(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	version, commit, modified := "(devel)", "", false
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			version = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+		fmt.Fprintf(stdout, "feedcurator %s", version)
+		if commit != "" {
+			fmt.Fprintf(stdout, " (commit %.12s", commit)
+			if modified {
+				fmt.Fprint(stdout, ", modified")
+			}
+			fmt.Fprint(stdout, ")")
+		}
+		fmt.Fprintf(stdout, " %s\n", bi.GoVersion)
+		return nil
+	}
+	fmt.Fprintf(stdout, "feedcurator %s\n", version)
+	return nil
+}
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: feedcurator COMMAND [flags]
@@ -95,6 +160,7 @@ commands:
   demo                     serve bundled sample feeds on loopback and run the
                            daemon against them (no internet needed)
   reload   --config FILE   ask the running daemon to re-read its configuration
+  version                  the version and the commit the binary was built from
 
 publishing:
   digest   --config FILE [--week 2016-W26] [--out DIR|-]   build a week's digest issue (Markdown)

@@ -8,10 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/feedcurator/feedcurator/config"
 	"github.com/feedcurator/feedcurator/daemon"
@@ -93,8 +90,9 @@ func cmdExportOPML(ctx context.Context, args []string, stdout, stderr io.Writer)
 }
 
 // cmdImportOPML adds the feeds of an OPML file to the configuration's
-// sources, skipping those already there; the file is rewritten only if the
-// result validates.
+// sources, skipping those already there (the same feeds.SourceKey). The file
+// is edited in place, only the new sources' lines added, and written only if
+// the result validates.
 func cmdImportOPML(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cf commonFlags
 	fs := flag.NewFlagSet("import-opml", flag.ContinueOnError)
@@ -102,14 +100,10 @@ func cmdImportOPML(ctx context.Context, args []string, stdout, stderr io.Writer)
 	dry := fs.Bool("dry-run", false, "print the new configuration instead of writing it")
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
-		return errReported
+		return flagError(err)
 	}
 	if fs.NArg() != 1 {
 		return errors.New("usage: feedcurator import-opml --config FILE OPML-FILE")
-	}
-	cfg, err := loadConfig(cf.config, stderr)
-	if err != nil {
-		return err
 	}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {
@@ -123,75 +117,27 @@ func cmdImportOPML(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: some outlines skipped: %v\n", fs.Arg(0), err)
 	}
-
-	raw, err := os.ReadFile(cf.config)
+	raw, err := config.ReadFile(cf.config)
 	if err != nil {
 		return err
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(raw, &doc); err != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return fmt.Errorf("%s: not a YAML mapping", cf.config)
-	}
-	root := doc.Content[0]
-	var list *yaml.Node
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "sources" {
-			list = root.Content[i+1]
-		}
-	}
-	if list == nil {
-		list = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-		root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "sources"}, list)
-	}
-	have := map[string]bool{}
-	names := map[string]bool{}
-	for _, s := range cfg.Sources {
-		have[feeds.CanonicalURL(s.URL)] = true
-		names[s.Name] = true
-	}
-	added := 0
+	add := make([]config.Source, 0, len(o.Sources))
 	for _, s := range o.Sources {
-		key := feeds.CanonicalURL(s.ConfigURL)
-		if key == "" || have[key] {
-			continue
-		}
-		have[key] = true
-		name := strings.TrimSpace(s.Name)
-		if name == "" {
-			name = s.ConfigURL
-		}
-		for base, n := name, 2; names[name]; n++ {
-			name = fmt.Sprintf("%s (%d)", base, n)
-		}
-		names[name] = true
-		entry := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
-		entry.Content = append(entry.Content, str("name"), str(name), str("url"), str(s.ConfigURL))
-		if len(s.Tags) > 0 {
-			tags := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
-			for _, t := range s.Tags {
-				tags.Content = append(tags.Content, str(t))
-			}
-			entry.Content = append(entry.Content, str("tags"), tags)
-		}
-		list.Content = append(list.Content, entry)
-		added++
+		add = append(add, config.Source{Name: s.Name, URL: s.ConfigURL, Tags: s.Tags})
 	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return err
+	out, added, err := config.AddSources(raw, add)
+	if err != nil {
+		return fmt.Errorf("%s: %w", cf.config, err)
 	}
-	if _, err := config.Parse(bytes.NewReader(buf.Bytes()), cf.config); err != nil {
+	if _, err := config.Parse(bytes.NewReader(out), cf.config); err != nil {
 		fmt.Fprintln(stderr, err)
 		return fmt.Errorf("the configuration with the imported sources does not validate; %s is unchanged", cf.config)
 	}
 	if *dry {
-		_, err := stdout.Write(buf.Bytes())
+		_, err := stdout.Write(out)
 		return err
 	}
-	if added == 0 {
+	if len(added) == 0 {
 		fmt.Fprintf(stdout, "no new sources in %s\n", fs.Arg(0))
 		return nil
 	}
@@ -199,9 +145,9 @@ func cmdImportOPML(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	if _, err := atomicfile.Write(cf.config, buf.Bytes(), fi.Mode().Perm()); err != nil {
+	if _, err := atomicfile.Write(cf.config, out, fi.Mode().Perm()); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "added %d sources to %s (feedcurator reload applies them)\n", added, cf.config)
+	fmt.Fprintf(stdout, "added %d sources to %s (feedcurator reload applies them)\n", len(added), cf.config)
 	return nil
 }

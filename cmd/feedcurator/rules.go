@@ -29,9 +29,9 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	source := fs.String("source", "", "its source `name` (for per-source rules)")
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
-		return errReported
+		return flagError(err)
 	}
-	cfg, err := loadConfig(af.config, stderr)
+	cfg, err := af.load(stderr)
 	if err != nil {
 		return err
 	}
@@ -106,12 +106,12 @@ func cmdRulesEval(args []string, stdout, stderr io.Writer) error {
 	af.register(fs)
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
-		return errReported
+		return flagError(err)
 	}
 	if fs.NArg() != 1 {
 		return errors.New("usage: feedcurator rules eval --config FILE LABELLED.yaml")
 	}
-	cfg, err := loadConfig(af.config, stderr)
+	cfg, err := af.load(stderr)
 	if err != nil {
 		return err
 	}

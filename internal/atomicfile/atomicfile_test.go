@@ -35,3 +35,47 @@ func TestWrite(t *testing.T) {
 		t.Error("no error for a missing folder")
 	}
 }
+
+// TestWriteThroughSymlink: a configuration kept as a symbolic link (into a
+// dotfiles repository, say) stays a link, and its target changes.
+func TestWriteThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "real.yaml")
+	link := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(target, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := atomicfile.Write(link, []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced by a plain file (%v, %v)", fi.Mode(), err)
+	}
+	if got, _ := os.ReadFile(target); string(got) != "new" {
+		t.Errorf("target holds %q", got)
+	}
+}
+
+// TestWriteAfterAKill: a write killed before its rename leaves its temporary
+// file; the next write reuses it and leaves nothing behind.
+func TestWriteAfterAKill(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f.txt")
+	if err := os.WriteFile(filepath.Join(dir, ".f.txt.tmp"), []byte("half a wri"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := atomicfile.Write(p, []byte("whole"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 || ents[0].Name() != "f.txt" {
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		t.Errorf("files after the write: %v, want [f.txt]", names)
+	}
+}

@@ -37,3 +37,10 @@ const (
 	Week       = "week"
 	GCPercent  = "gc_percent"
 )
+
+// Keys of the daemon's own lines.
+const (
+	Previous = "previous"
+	Remote   = "remote_addr"
+	Setting  = "setting"
+)
