@@ -69,6 +69,7 @@ type Main struct {
 	failures         failures      // failed admin tokens, per client
 	retentionChanged chan struct{} // a reload changed the retention settings
 	pruned           atomic.Int64  // retention runs, for tests
+	closed           bool
 }
 
 func (m *Main) config() *config.Config {
@@ -169,6 +170,11 @@ func (m *Main) Listen() error {
 	}
 	m.listener = ln
 	m.Addr = ln.Addr().String()
+	// Commands such as feedcurator reload look the address up here when
+	// the configuration asks for any free port.
+	if err := m.DB.SetHTTPAddr(context.Background(), m.Addr); err != nil {
+		return err
+	}
 	if m.Config.BaseURL == "" {
 		m.Publisher.SetOptions(m.publishOptions(m.Config, "http://"+m.Addr))
 	}
@@ -240,8 +246,12 @@ func (m *Main) Wait() error {
 }
 
 // Close stops the stages, lets in-flight writes finish, and closes the store
-// last. Every error is reported.
+// last. Every error is reported. Calls after the first do nothing.
 func (m *Main) Close(ctx context.Context) error {
+	if m.closed {
+		return nil
+	}
+	m.closed = true
 	_, _ = sd.SdNotify(false, sd.SdNotifyStopping)
 	var errs []error
 	if m.server != nil {

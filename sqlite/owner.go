@@ -7,22 +7,16 @@ import (
 	"fmt"
 )
 
-// ownerKey is the meta key of the configuration file that owns the
-// database's source list.
-const ownerKey = "config_path"
+// Meta keys of the running daemon's records.
+const (
+	ownerKey    = "config_path" // the configuration file that owns the source list
+	httpAddrKey = "http_addr"   // the address the daemon listens on
+)
 
 // ConfigOwner returns the configuration file recorded by SetConfigOwner,
 // "" when none is.
 func (db *DB) ConfigOwner(ctx context.Context) (string, error) {
-	var path string
-	err := db.read.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", ownerKey).Scan(&path)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("read configuration owner: %w", err)
-	}
-	return path, nil
+	return db.getMetaText(ctx, ownerKey)
 }
 
 // SetConfigOwner records path as the configuration whose sources the
@@ -30,9 +24,36 @@ func (db *DB) ConfigOwner(ctx context.Context) (string, error) {
 // with their own, so that a second configuration does not silently
 // overwrite the list of the daemon's.
 func (db *DB) SetConfigOwner(ctx context.Context, path string) error {
+	return db.putMetaText(ctx, ownerKey, path)
+}
+
+// HTTPAddr returns the address recorded by SetHTTPAddr, "" when none is.
+func (db *DB) HTTPAddr(ctx context.Context) (string, error) {
+	return db.getMetaText(ctx, httpAddrKey)
+}
+
+// SetHTTPAddr records the address the daemon listens on, so that commands
+// reach it when the configuration asks for any free port (listen: host:0).
+func (db *DB) SetHTTPAddr(ctx context.Context, addr string) error {
+	return db.putMetaText(ctx, httpAddrKey, addr)
+}
+
+func (db *DB) getMetaText(ctx context.Context, key string) (string, error) {
+	var v string
+	err := db.read.QueryRowContext(ctx, "SELECT CAST(value AS TEXT) FROM meta WHERE key = ?", key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", key, err)
+	}
+	return v, nil
+}
+
+func (db *DB) putMetaText(ctx context.Context, key, value string) error {
 	if _, err := db.write.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, ownerKey, path); err != nil {
-		return fmt.Errorf("record configuration owner: %w", err)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
+		return fmt.Errorf("record %s: %w", key, err)
 	}
 	return nil
 }

@@ -375,6 +375,22 @@ func cmdReload(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	host, port, _ := net.SplitHostPort(cfg.Listen)
+	if port == "0" {
+		// Any free port: the running daemon recorded the one it took.
+		db, err := openStore(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		addr, err := db.HTTPAddr(ctx)
+		db.Close()
+		if err != nil {
+			return err
+		}
+		if addr == "" {
+			return fmt.Errorf("%s listens on any free port, and no daemon has recorded its address in %s", cf.config, db.Path())
+		}
+		host, port, _ = net.SplitHostPort(addr)
+	}
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		host = "127.0.0.1"
 	}

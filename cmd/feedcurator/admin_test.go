@@ -24,8 +24,14 @@ func TestAdminCommands(t *testing.T) {
 	farm := newFeedFarm(t)
 	cfgPath := writeConfig(t, farm, t.TempDir())
 
-	if _, errOut, code := run(t, "sources", "--config", cfgPath); code == 0 || !strings.Contains(errOut, "run feedcurator run or fetch first") {
+	// Before any fetch there is no database: admin commands say where they
+	// looked and how to point them at the daemon's, and create none.
+	if _, errOut, code := run(t, "sources", "--config", cfgPath); code == 0 || !strings.Contains(errOut, "no database at") ||
+		!strings.Contains(errOut, "--database") || strings.Contains(errOut, "fetch first") {
 		t.Errorf("sources before any fetch: exit %d, %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(cfgPath), "feedcurator.db")); err == nil {
+		t.Error("sources created a database")
 	}
 	if _, errOut, code := run(t, "fetch", "--config", cfgPath, "--log-level", "error"); code != 0 {
 		t.Fatalf("fetch: %s", errOut)

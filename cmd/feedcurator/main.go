@@ -17,10 +17,15 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	// The digest's time zone must load on machines without a zoneinfo database.
 	_ "time/tzdata"
 )
+
+// repeatWindow is how soon after the first a signal is the same request
+// delivered twice rather than a second request.
+const repeatWindow = 250 * time.Millisecond
 
 // Exit statuses.
 const (
@@ -36,10 +41,17 @@ func main() {
 		// The first signal starts a clean shutdown; a second one, while
 		// in-flight work is still being waited for, exits at once.
 		<-signals
+		first := time.Now()
 		cancel()
-		sig := <-signals
-		fmt.Fprintf(os.Stderr, "feedcurator: second %v, exiting at once\n", sig)
-		os.Exit(exitSignal)
+		for sig := range signals {
+			// One kill(2) to the process and one to its group (as
+			// timeout(1) sends) arrive together: that is one request.
+			if time.Since(first) < repeatWindow {
+				continue
+			}
+			fmt.Fprintf(os.Stderr, "feedcurator: second %v, exiting at once\n", sig)
+			os.Exit(exitSignal)
+		}
 	}()
 	os.Exit(Execute(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -112,6 +113,33 @@ func (s *syncBuffer) Reset() {
 	s.b.Reset()
 }
 
+func (ns *notifySocket) all() []string {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	return append([]string(nil), ns.msgs...)
+}
+
+// loggedAddr waits for the daemon's "serving feeds" log line and returns
+// its address.
+func loggedAddr(t *testing.T, logs *syncBuffer) string {
+	t.Helper()
+	var addr string
+	waitFor(t, `a "serving feeds" line with an address in the log`, func() bool {
+		for _, l := range strings.Split(logs.String(), "\n") {
+			var line struct {
+				Message string `json:"message"`
+				Addr    string `json:"addr"`
+			}
+			if json.Unmarshal([]byte(l), &line) == nil && line.Message == "serving feeds" && line.Addr != "" {
+				addr = line.Addr
+				return true
+			}
+		}
+		return false
+	})
+	return addr
+}
+
 func (ns *notifySocket) saw(s string) bool {
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
@@ -140,30 +168,25 @@ func TestDaemonSignalsAndSIGTERM(t *testing.T) {
 	bin := buildBinary(t)
 	farm := newFeedFarm(t)
 	dir := t.TempDir()
+	// The daemon listens on a port of its choosing (listen: 127.0.0.1:0)
+	// and logs it: no port is picked and released for it to race for.
 	cfgPath := writeConfig(t, farm, dir)
-	// A fixed free port, so the test knows where to look.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cfg, _ := os.ReadFile(cfgPath)
-	cfg = bytes.Replace(cfg, []byte("listen: 127.0.0.1:0"), []byte("listen: "+addr), 1)
-	if err := os.WriteFile(cfgPath, cfg, 0o644); err != nil {
-		t.Fatal(err)
-	}
 
 	ns, sock := newNotifySocket(t)
-	var stderr bytes.Buffer
-	stdout := &syncBuffer{}
+	logs := &syncBuffer{} // the daemon logs to stderr
+	var stdout syncBuffer
 	cmd := exec.Command(bin, "run", "--config", cfgPath)
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock, "WATCHDOG_USEC=400000")
-	cmd.Stderr = &stderr
-	cmd.Stdout = stdout
+	cmd.Stderr = logs
+	cmd.Stdout = &stdout
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("daemon log:\n%s\nstdout:\n%s\nsent to the notify socket: %q", logs.String(), stdout.String(), ns.all())
+		}
+	})
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	defer func() {
@@ -173,6 +196,7 @@ func TestDaemonSignalsAndSIGTERM(t *testing.T) {
 	}()
 
 	waitFor(t, "READY=1", func() bool { return ns.saw("READY=1") })
+	addr := loggedAddr(t, logs)
 	waitFor(t, "WATCHDOG=1", func() bool { return ns.saw("WATCHDOG=1") })
 	resp, err := http.Get("http://" + addr + "/healthz")
 	if err != nil || resp.StatusCode != 200 {
@@ -214,10 +238,10 @@ func TestDaemonSignalsAndSIGTERM(t *testing.T) {
 	os.WriteFile(cfgPath, append(append([]byte(nil), good...), []byte("\nbogus_key: 1\n")...), 0o644)
 	readies := ns.count("READY=1")
 	cmd.Process.Signal(syscall.SIGHUP)
-	waitFor(t, "reload failure in the log", func() bool { return strings.Contains(stdout.String(), "reload failed") })
+	waitFor(t, "reload failure in the log", func() bool { return strings.Contains(logs.String(), "reload failed") })
 	waitFor(t, "READY=1 after the failed reload", func() bool { return ns.count("READY=1") > readies })
-	if !strings.Contains(stdout.String(), "bogus_key") {
-		t.Errorf("reload failure does not name the problem:\n%s", stdout.String())
+	if !strings.Contains(logs.String(), "bogus_key") {
+		t.Errorf("reload failure does not name the problem:\n%s", logs.String())
 	}
 	// SIGHUP with a good file that drops the broken sources.
 	var kept []string
@@ -230,7 +254,7 @@ func TestDaemonSignalsAndSIGTERM(t *testing.T) {
 	}
 	os.WriteFile(cfgPath, []byte(trimmed), 0o644)
 	cmd.Process.Signal(syscall.SIGHUP)
-	waitFor(t, "configuration reloaded", func() bool { return strings.Contains(stdout.String(), "configuration reloaded") })
+	waitFor(t, "configuration reloaded", func() bool { return strings.Contains(logs.String(), "configuration reloaded") })
 	var rout, rerr bytes.Buffer
 	if code := Execute(context.Background(), []string{"reload", "--config", cfgPath}, &rout, &rerr); code != 0 || !strings.Contains(rout.String(), "reloaded") {
 		t.Errorf("feedcurator reload: exit %d, %s%s", code, rout.String(), rerr.String())
@@ -255,7 +279,7 @@ func TestDaemonSignalsAndSIGTERM(t *testing.T) {
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
+			t.Fatalf("exit after SIGTERM: %v", err)
 		}
 	case <-time.After(40 * time.Second):
 		t.Fatal("no exit within 40s of SIGTERM")
@@ -263,8 +287,8 @@ func TestDaemonSignalsAndSIGTERM(t *testing.T) {
 	if !ns.saw("STOPPING=1") {
 		t.Error("no STOPPING=1 sent")
 	}
-	if !strings.Contains(stdout.String(), `"message":"stopped"`) {
-		t.Errorf("no clean stop in the log:\n%s", stdout.String())
+	if !strings.Contains(logs.String(), `"message":"stopped"`) {
+		t.Errorf("no clean stop in the log:\n%s", logs.String())
 	}
 }
 
@@ -336,5 +360,64 @@ func TestUnknownCommand(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := Execute(context.Background(), []string{"frobnicate"}, &out, &errOut); code == 0 || !strings.Contains(errOut.String(), "unknown command") {
 		t.Errorf("exit %d, %s", code, errOut.String())
+	}
+}
+
+// TestSecondSignalExitsAtOnce: while the daemon waits for a client to
+// finish before it stops, a second Ctrl-C ends it at once, with status 130;
+// one signal delivered twice together (to the process and to its group) is
+// still one.
+func TestSecondSignalExitsAtOnce(t *testing.T) {
+	bin := buildBinary(t)
+	cfgPath := writeConfig(t, newFeedFarm(t), t.TempDir())
+	logs := &syncBuffer{}
+	cmd := exec.Command(bin, "run", "--config", cfgPath)
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", logs.String())
+		}
+	})
+	addr := loggedAddr(t, logs)
+
+	// A client in the middle of its request keeps the server busy: a clean
+	// shutdown waits for it (up to the header timeout).
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("GET /feeds/all.atom HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // let the server read the first bytes
+
+	// The same SIGINT twice at once: one request, a clean shutdown begins.
+	_ = cmd.Process.Signal(os.Interrupt)
+	_ = cmd.Process.Signal(os.Interrupt)
+	waitFor(t, "the shutdown to begin", func() bool { return strings.Contains(logs.String(), "shutting down") })
+	time.Sleep(2 * repeatWindow)
+	select {
+	case err := <-done:
+		t.Fatalf("the daemon exited (%v) before the second interrupt: it did not wait for the client", err)
+	default:
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	err = <-done
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitSignal {
+		t.Fatalf("after the second interrupt: %v, want exit status %d", err, exitSignal)
+	}
+	if !strings.Contains(logs.String(), "exiting at once") {
+		t.Errorf("no word of the second interrupt on stderr")
 	}
 }
