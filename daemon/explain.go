@@ -20,13 +20,20 @@ type Explained struct {
 	Title       string              `json:"title"`
 	Source      string              `json:"source,omitempty"`
 	Published   string              `json:"published_section,omitempty"` // the section the store holds now
-	Curation    *sqlite.Curation    `json:"curation,omitempty"`
+	Curation    *Curation           `json:"curation,omitempty"`
 	DuplicateOf int64               `json:"duplicate_of,omitempty"` // published under that item
 	Unpublished bool                `json:"unpublished,omitempty"`  // hidden, excluded, a near-duplicate or not classified
 	Explanation curator.Explanation `json:"explanation"`
 	// DecidedBy is the rules version of the stored decision when it is not
 	// the version in force: the item awaits re-classification.
 	DecidedBy string `json:"decided_by_rules,omitempty"`
+}
+
+// Curation is an editor's decision about an item, as explain shows it.
+type Curation struct {
+	Section string `json:"section,omitempty"` // the editor's section; "" leaves it to the rules
+	Hidden  bool   `json:"hidden"`
+	Pinned  bool   `json:"pinned"`
 }
 
 // ExplainStored explains stored item id under rs, with the decision the
@@ -44,7 +51,7 @@ func ExplainStored(ctx context.Context, db *sqlite.DB, rs *curator.Ruleset, id i
 	if err != nil {
 		return Explained{}, err
 	}
-	out := Explained{Item: id, Title: it.Title, Source: it.SourceName, Published: it.Section, Curation: &c, DuplicateOf: dup,
+	out := Explained{Item: id, Title: it.Title, Source: it.SourceName, Published: it.Section, Curation: &Curation{Section: c.Section, Hidden: c.Hidden, Pinned: c.Pinned}, DuplicateOf: dup,
 		Unpublished: it.Excluded || c.Hidden || dup != 0 || it.Section == "", Explanation: rs.Explain(&it)}
 	decided, err := db.ItemRulesVersion(ctx, id)
 	if err != nil {

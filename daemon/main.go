@@ -78,6 +78,10 @@ func (m *Main) config() *config.Config {
 	return m.Config
 }
 
+// Current returns the configuration in force: the last one loaded, with
+// the settings that need a restart as they were at start.
+func (m *Main) Current() *config.Config { return m.config() }
+
 func (m *Main) setConfig(cfg *config.Config) {
 	m.cfgMu.Lock()
 	m.Config = cfg

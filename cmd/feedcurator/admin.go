@@ -12,9 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/feedcurator/feedcurator/config"
 	"github.com/feedcurator/feedcurator/daemon"
@@ -94,15 +92,6 @@ func shortDur(d time.Duration) string {
 	}
 }
 
-// clip shortens s to at most n runes, marking the cut.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
-
 type sourceRow struct {
 	ID           int64     `json:"id"`
 	Name         string    `json:"name"`
@@ -158,7 +147,7 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return writeJSON(stdout, rows)
 	}
 	now := time.Now()
-	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	tw := newTable(stdout)
 	fmt.Fprintln(tw, "ID\tNAME\tSTATUS\tLAST FETCH\tNEXT CHECK\tERRORS\tITEMS\tLAST ERROR")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", r.ID, clip(r.Name, 30), r.Status,
@@ -219,7 +208,7 @@ func cmdItems(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if af.json {
 		return writeJSON(stdout, rows)
 	}
-	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	tw := newTable(stdout)
 	fmt.Fprintln(tw, "ID\tSECTION\tPUBLISHED\tSOURCE\tTITLE")
 	for _, r := range rows {
 		pub := "-"
@@ -279,7 +268,7 @@ func cmdStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return writeJSON(stdout, out)
 	}
 	now := time.Now()
-	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	tw := newTable(stdout)
 	fmt.Fprintf(tw, "database\t%s (%.1f MiB)\n", out.Database, float64(out.DatabaseBytes)/(1<<20))
 	fmt.Fprintf(tw, "sources\t%d (%d failing)\n", out.Sources, out.SourcesFailing)
 	fmt.Fprintf(tw, "items\t%d (%d unclassified, %d unpublished, of which %d near-duplicates)\n", out.Items, out.Unclassified, out.Excluded, out.Duplicates)

@@ -9,13 +9,11 @@ import (
 	"os"
 	"sort"
 	"strconv"
-	"text/tabwriter"
 
 	"github.com/feedcurator/feedcurator/config"
 	"github.com/feedcurator/feedcurator/curator"
 	"github.com/feedcurator/feedcurator/daemon"
 	"github.com/feedcurator/feedcurator/feeds"
-	"github.com/feedcurator/feedcurator/sqlite"
 )
 
 // cmdExplain prints why an item goes where it goes: every rule that fired,
@@ -71,7 +69,7 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if out.Item != 0 {
 		fmt.Fprintf(stdout, "item %d: %s\nsource: %s\nsection now: %s\n", out.Item, out.Title, out.Source, orDash(out.Published, "(not classified yet)"))
-		if c := out.Curation; c != nil && (*c != sqlite.Curation{}) {
+		if c := out.Curation; c != nil && (*c != daemon.Curation{}) {
 			fmt.Fprintf(stdout, "editor: section %s, hidden %v, pinned %v (overrides the rules)\n", orDash(c.Section, "by rules"), c.Hidden, c.Pinned)
 		}
 		if out.DuplicateOf != 0 {
@@ -135,16 +133,11 @@ func cmdRulesEval(args []string, stdout, stderr io.Writer) error {
 	return rep.WriteText(stdout)
 }
 
-// move is one section change that new rules would make.
-type move struct {
-	From, To string
-}
-
 type rulesTestOut struct {
-	Items    int            `json:"items"`
-	Changed  int            `json:"changed"`
-	Moves    map[string]int `json:"moves"` // "from -> to": count
-	Examples map[string][]example
+	Items    int                  `json:"items"`
+	Changed  int                  `json:"changed"`
+	Moves    map[string]int       `json:"moves"`    // "from -> to": count
+	Examples map[string][]example `json:"examples"` // "from -> to": some of the items
 }
 
 type example struct {
@@ -224,7 +217,7 @@ func cmdRulesTest(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	sort.Slice(keys, func(i, j int) bool {
 		return out.Moves[keys[i]] > out.Moves[keys[j]] || (out.Moves[keys[i]] == out.Moves[keys[j]] && keys[i] < keys[j])
 	})
-	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	tw := newTable(stdout)
 	for _, k := range keys {
 		fmt.Fprintf(tw, "%s\t%d\n", k, out.Moves[k])
 		for _, e := range out.Examples[k] {
