@@ -348,5 +348,6 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// ErrEmpty is returned when writing an issue that has no items.
+// ErrEmpty is returned when writing an issue that has no items, and by
+// PublishDue for a due week that has none yet.
 var ErrEmpty = errors.New("digest issue has no items")

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -440,8 +441,8 @@ func TestRun(t *testing.T) {
 	ctx := context.Background()
 
 	// Before the scheduled time, the due week is W24, which is empty.
-	if w, err := b.PublishDue(ctx, feeds.Week{}); err != nil || w.String() != "2016-W24" {
-		t.Fatalf("PublishDue = %v, %v", w, err)
+	if w, err := b.PublishDue(ctx, feeds.Week{}); !errors.Is(err, digest.ErrEmpty) || w.String() != "2016-W24" {
+		t.Fatalf("PublishDue = %v, %v; want 2016-W24, ErrEmpty", w, err)
 	}
 	if files, _ := os.ReadDir(dir); len(files) != 0 {
 		t.Fatalf("wrote %v for an empty week", files)
@@ -526,4 +527,143 @@ func mustBuild(t testing.TB, b *digest.Builder, w feeds.Week) *feeds.Issue {
 		t.Fatal(err)
 	}
 	return is
+}
+
+// TestIssueUpdated checks that each issue's Updated is its own: its date,
+// or later when one of the items it shows arrived or changed after that;
+// and that an item it does not show (cut by PerSection, in a section the
+// digest leaves out, or of another week) never moves it.
+func TestIssueUpdated(t *testing.T) {
+	o := seedOptions(t)
+	o.PerSection = 2
+	o.Now = func() time.Time { return time.Date(2016, 7, 20, 0, 0, 0, 0, time.UTC) }
+	store := &memStore{items: seedItems(t)}
+	// Items of W26, fetched while it ran.
+	for i, at := range []time.Time{time.Date(2016, 6, 28, 3, 0, 0, 0, time.UTC), time.Date(2016, 6, 29, 3, 0, 0, 0, time.UTC)} {
+		store.items = append(store.items, feeds.Item{ID: int64(100 + i), Section: "paas", Score: 5, SortTime: at, Published: at, FetchedAt: at, Title: fmt.Sprint("W26 的文章 ", i)})
+	}
+	b := newBuilder(t, store, o)
+	w25, w26 := feeds.Week{Year: 2016, Week: 25}, feeds.Week{Year: 2016, Week: 26}
+	updated := func() map[feeds.Week]time.Time {
+		issues, err := b.Recent(context.Background(), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[feeds.Week]time.Time{}
+		for _, is := range issues {
+			m[is.Week] = is.Updated
+			if !is.Updated.Equal(mustBuild(t, b, is.Week).Updated) {
+				t.Errorf("%s: Recent's Updated %v differs from Build's", is.Week, is.Updated)
+			}
+		}
+		return m
+	}
+	before := updated()
+	for _, w := range []feeds.Week{w25, w26} {
+		if date := b.PublishTime(w); !before[w].Equal(date) {
+			t.Errorf("%s: Updated %v, want its date %v (every item arrived before it)", w, before[w], date)
+		}
+	}
+
+	// Items for W25 arriving late, on 07-18, that the issue does not show.
+	late := time.Date(2016, 7, 18, 0, 0, 0, 0, time.UTC)
+	inWeek := time.Date(2016, 6, 22, 0, 0, 0, 0, time.UTC)
+	store.items = append(store.items,
+		feeds.Item{ID: 200, Section: "paas", Score: 0, SortTime: inWeek, FetchedAt: late, Updated: late, Title: "分数太低"},
+		feeds.Item{ID: 201, Section: "gone", Score: 99, SortTime: inWeek, FetchedAt: late, Title: "不在配置的栏目里"},
+	)
+	for w, u := range updated() {
+		if !u.Equal(before[w]) {
+			t.Errorf("%s: Updated moved from %v to %v for an item it does not show", w, before[w], u)
+		}
+	}
+
+	// One it shows moves it, and only it.
+	store.items = append(store.items, feeds.Item{ID: 202, Section: "paas", Score: 50, SortTime: inWeek, FetchedAt: late, Title: "迟到的好文章"})
+	after := updated()
+	if !after[w25].Equal(late) {
+		t.Errorf("W25: Updated %v after a late item it shows, want %v", after[w25], late)
+	}
+	if !after[w26].Equal(before[w26]) {
+		t.Errorf("W26: Updated moved from %v to %v for an item of another week", before[w26], after[w26])
+	}
+}
+
+// TestPublishDueEmptyWeek checks that a daemon started after an issue was
+// due, on a store with nothing for that week yet, writes the issue when the
+// items arrive: an empty week is not done.
+func TestPublishDueEmptyWeek(t *testing.T) {
+	dir := t.TempDir()
+	o := seedOptions(t)
+	o.Dir = dir
+	o.Interval = time.Millisecond
+	o.Now = func() time.Time { return time.Date(2016, 7, 2, 0, 0, 0, 0, time.UTC) } // W25 due since 07-01
+	store := &memStore{}
+	b := newBuilder(t, store, o)
+	ctx := context.Background()
+	path := filepath.Join(dir, "2016-07-01-2016-W25.md")
+
+	// As Run calls it: the week is returned, not done.
+	var done feeds.Week
+	w, err := b.PublishDue(ctx, done)
+	if !errors.Is(err, digest.ErrEmpty) || w.String() != "2016-W25" {
+		t.Errorf("PublishDue on an empty store = %v, %v; want 2016-W25, ErrEmpty", w, err)
+	}
+	if err == nil {
+		done = w
+	}
+	store.mu.Lock()
+	store.items = seedItems(t)
+	store.mu.Unlock()
+	if w, err := b.PublishDue(ctx, done); err != nil || w.String() != "2016-W25" {
+		t.Fatalf("PublishDue once the items arrived = %v, %v", w, err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the issue was not written once its items arrived: %v", err)
+	}
+
+	// And Run itself: started on an empty store, it writes the issue
+	// once the items arrive.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	store.mu.Lock()
+	store.items, store.calls = nil, 0
+	store.mu.Unlock()
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- b.Run(rctx) }()
+	waitFor(t, "Run to look at the empty week twice", func() bool {
+		store.mu.Lock()
+		defer store.mu.Unlock()
+		return store.calls >= 2*len(sections)
+	})
+	if _, err := os.Stat(path); err == nil {
+		t.Fatal("Run wrote an issue with no items")
+	}
+	store.mu.Lock()
+	store.items = seedItems(t)
+	store.mu.Unlock()
+	waitFor(t, "Run to write the issue", func() bool {
+		_, err := os.Stat(path)
+		return err == nil
+	})
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitFor polls cond until it holds, failing after a minute: a deadline
+// for a hung test, not a timing assertion.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
