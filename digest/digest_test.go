@@ -667,3 +667,54 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// FuzzMarkdown checks, for any title, summary and link a source may
+// write, that the post's body holds no brace (so no Liquid and no kramdown
+// extension, attribute list or header id), no unescaped "<", "$" or "~",
+// and exactly the lines of the seeds' kinds: nothing a source wrote starts
+// a line of its own.
+func FuzzMarkdown(f *testing.F) {
+	for _, s := range hostileText {
+		f.Add(s, s, "https://example.com/?q={{site.email}}")
+	}
+	f.Add("标题\n# 新行", "要点\n\n> 引用\r\n---", "https://example.com/a b<c>\"'")
+	o := seedOptions(f)
+	o.SummaryMax = 0
+	at := time.Date(2016, 6, 21, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, title, summary, link string) {
+		store := &memStore{items: []feeds.Item{{ID: 1, Section: "misc", SortTime: at, FetchedAt: at,
+			Title: title, Summary: summary, Link: link}}}
+		b := digest.New(store, o, zerolog.Nop())
+		is, err := b.Build(context.Background(), feeds.Week{Year: 2016, Week: 25})
+		if err != nil {
+			t.Fatal(err)
+		}
+		md := string(b.Markdown(is))
+		parts := strings.SplitN(md, "\n---\n", 2)
+		if len(parts) != 2 {
+			t.Fatalf("no front matter:\n%s", md)
+		}
+		body := parts[1]
+		if strings.ContainsAny(body, "{}") {
+			t.Errorf("a brace in the body:\n%s", body)
+		}
+		for _, l := range strings.Split(body, "\n") {
+			k := lineKind(l)
+			if k < 0 {
+				t.Errorf("line %q is of no kind in the seed:\n%s", l, body)
+			}
+			if k == 12 {
+				continue // a reference definition: a URL, where "$" and "~" are plain
+			}
+			for i, r := range l {
+				if strings.ContainsRune("<$~", r) && (i == 0 || l[i-1] != '\\') {
+					t.Errorf("unescaped %q in %q", r, l)
+					break
+				}
+			}
+		}
+		if n := strings.Count(body, "\n#### "); n != 1 {
+			t.Errorf("%d item headings, want 1:\n%s", n, body)
+		}
+	})
+}
