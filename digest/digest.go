@@ -275,7 +275,7 @@ func (b *Builder) assemble(o *Options, w feeds.Week, sections []feeds.Section, b
 		}
 		sec := feeds.IssueSection{Section: s}
 		for _, it := range its {
-			sec.Items = append(sec.Items, b.entry(it))
+			sec.Items = append(sec.Items, entry(o, it))
 			// The issue changed when one of its own items arrived or
 			// changed after its date: items it does not show (cut by
 			// PerSection, in no configured section, of another week) never
@@ -291,8 +291,9 @@ func (b *Builder) assemble(o *Options, w feeds.Week, sections []feeds.Section, b
 	return is
 }
 
-func (b *Builder) entry(it feeds.Item) feeds.IssueItem {
-	o := b.o()
+// entry is how an issue shows an item: plain text, a summary cut to
+// o.SummaryMax, a safe link.
+func entry(o *Options, it feeds.Item) feeds.IssueItem {
 	e := feeds.IssueItem{
 		Title:     feeds.PlainText(it.Title),
 		Link:      safeLink(it.Link),
