@@ -17,7 +17,7 @@ type Digest struct {
 	Time       string   `yaml:"time"`        // publication time, HH:MM
 	TimeZone   string   `yaml:"time_zone"`   // IANA name, e.g. Asia/Shanghai
 	SummaryMax int      `yaml:"summary_max"` // 要点 length limit in characters; 0 for none
-	PerSection int      `yaml:"per_section"` // items per section, best scored first; 0 for all
+	PerSection int      `yaml:"per_section"` // items per section, best scored first; 0 for the default, 50
 	FeedTitle  string   `yaml:"feed_title"`  // title of /feeds/digest.atom
 	Issues     int      `yaml:"issues"`      // issues in the digest feed
 	Dir        string   `yaml:"dir"`         // folder for each issue's Markdown (a Jekyll _posts); "" for none

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -17,12 +16,23 @@ import (
 	"github.com/feedcurator/feedcurator/internal/logkey"
 )
 
-// Store is what the digest reads.
+// Store is what the digest reads. An issue asks for only what it shows: a
+// bounded number of items per section, so building one costs the same
+// whatever the size of the store.
 type Store interface {
-	// PublishedBetween returns the published items whose sort time lies in
-	// [from, to), oldest first, with SortTime filled.
-	PublishedBetween(ctx context.Context, from, to time.Time) ([]feeds.Item, error)
+	// DigestItems returns up to limit published items of section whose
+	// sort time lies in [from, to), the best first: score descending, then
+	// sort time ascending, then ID; with SortTime filled.
+	DigestItems(ctx context.Context, section string, from, to time.Time, limit int) ([]feeds.Item, error)
+	// DigestSections returns the IDs of the sections that have published
+	// items whose sort time lies in [from, to), in ID order.
+	DigestSections(ctx context.Context, from, to time.Time) ([]string, error)
 }
+
+// DefaultPerSection is the number of items a section shows when
+// Options.PerSection is 0: an issue is read by people, and a cap keeps
+// the work of building one bounded whatever the store holds.
+const DefaultPerSection = 50
 
 // Options configure the digest. Start from DefaultOptions: the zero
 // Weekday is Sunday, not "unset".
@@ -46,7 +56,7 @@ type Options struct {
 	// SummaryMax is the length limit of a 要点, in runes (0: none).
 	SummaryMax int
 	// PerSection caps the items of a section, the best scored first (0:
-	// no cap).
+	// DefaultPerSection).
 	PerSection int
 
 	// Dir is the folder Run writes each issue's Markdown to ("" writes
@@ -119,6 +129,9 @@ func (b *Builder) SetOptions(opts Options) {
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
+	if opts.PerSection <= 0 {
+		opts.PerSection = DefaultPerSection
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -169,12 +182,39 @@ func (b *Builder) Build(ctx context.Context, w feeds.Week) (*feeds.Issue, error)
 	if !w.Valid() {
 		return nil, fmt.Errorf("build digest %s: %w", w, feeds.ErrBadWeek)
 	}
-	from, to := w.Start(o.Location), w.Next().Start(o.Location)
-	items, err := b.store.PublishedBetween(ctx, from, to)
+	is, err := b.build(ctx, o, w)
 	if err != nil {
 		return nil, fmt.Errorf("build digest %s: %w", w, err)
 	}
-	return b.assemble(w, items), nil
+	return is, nil
+}
+
+// build reads the items of week w that its issue shows, section by
+// section, and assembles the issue.
+func (b *Builder) build(ctx context.Context, o *Options, w feeds.Week) (*feeds.Issue, error) {
+	from, to := w.Start(o.Location), w.Next().Start(o.Location)
+	sections := o.Sections
+	if len(sections) == 0 {
+		ids, err := b.store.DigestSections(ctx, from, to)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			sections = append(sections, feeds.Section{ID: id, Title: id})
+		}
+	}
+	bySection := make([][]feeds.Item, len(sections))
+	for i, s := range sections {
+		if s.ID == "" {
+			continue // "" is "not classified", never a section
+		}
+		items, err := b.store.DigestItems(ctx, s.ID, from, to, o.PerSection)
+		if err != nil {
+			return nil, fmt.Errorf("section %s: %w", s.ID, err)
+		}
+		bySection[i] = items
+	}
+	return b.assemble(o, w, sections, bySection), nil
 }
 
 // Issue returns the published issue of week w: one that is due, and has
@@ -195,37 +235,26 @@ func (b *Builder) Issue(ctx context.Context, w feeds.Week) (*feeds.Issue, error)
 }
 
 // Recent returns the issues of the n newest due weeks that have items,
-// newest first, with one store query.
+// newest first. Each issue reads only the items it shows, so the cost is
+// bounded by n, the sections and Options.PerSection, not by the store.
 func (b *Builder) Recent(ctx context.Context, n int) ([]*feeds.Issue, error) {
 	o := b.o()
-	if n <= 0 {
-		return nil, nil
-	}
-	latest := b.Latest(o.Now())
-	oldest := latest
-	for i := 1; i < n; i++ {
-		oldest = oldest.Prev()
-	}
-	items, err := b.store.PublishedBetween(ctx, oldest.Start(o.Location), latest.Next().Start(o.Location))
-	if err != nil {
-		return nil, fmt.Errorf("recent digests: %w", err)
-	}
-	byWeek := map[feeds.Week][]feeds.Item{}
-	for _, it := range items {
-		w := feeds.WeekOf(it.SortTime.In(o.Location))
-		byWeek[w] = append(byWeek[w], it)
-	}
 	var out []*feeds.Issue
-	for w, i := latest, 0; i < n; w, i = w.Prev(), i+1 {
-		if len(byWeek[w]) > 0 {
-			out = append(out, b.assemble(w, byWeek[w]))
+	for w, i := b.Latest(o.Now()), 0; i < n; w, i = w.Prev(), i+1 {
+		is, err := b.build(ctx, o, w)
+		if err != nil {
+			return nil, fmt.Errorf("recent digests: %s: %w", w, err)
+		}
+		if is.Len() > 0 {
+			out = append(out, is)
 		}
 	}
 	return out, nil
 }
 
-func (b *Builder) assemble(w feeds.Week, items []feeds.Item) *feeds.Issue {
-	o := b.o()
+// assemble builds the issue of w from the items of each section, best
+// first as the store returns them.
+func (b *Builder) assemble(o *Options, w feeds.Week, sections []feeds.Section, bySection [][]feeds.Item) *feeds.Issue {
 	date := b.PublishTime(w)
 	is := &feeds.Issue{
 		Week:    w,
@@ -236,55 +265,35 @@ func (b *Builder) assemble(w feeds.Week, items []feeds.Item) *feeds.Issue {
 		To:      w.Next().Start(o.Location),
 		Updated: date,
 	}
-	sections := o.Sections
-	if len(sections) == 0 {
-		seen := map[string]bool{}
-		for _, it := range items {
-			if !seen[it.Section] {
-				seen[it.Section] = true
-				sections = append(sections, feeds.Section{ID: it.Section, Title: it.Section})
-			}
+	for i, s := range sections {
+		its := bySection[i]
+		if len(its) > o.PerSection {
+			its = its[:o.PerSection]
 		}
-		sort.Slice(sections, func(i, j int) bool { return sections[i].ID < sections[j].ID })
-	}
-	bySection := map[string][]feeds.Item{}
-	for _, it := range items {
-		bySection[it.Section] = append(bySection[it.Section], it)
-		for _, t := range []time.Time{it.FetchedAt, it.Updated} {
-			if t.After(is.Updated) {
-				is.Updated = t
-			}
-		}
-	}
-	for _, s := range sections {
-		its := bySection[s.ID]
 		if len(its) == 0 {
 			continue
 		}
-		// The best scored first; equal scores in the order they appeared.
-		sort.SliceStable(its, func(i, j int) bool {
-			if its[i].Score != its[j].Score {
-				return its[i].Score > its[j].Score
-			}
-			if !its[i].SortTime.Equal(its[j].SortTime) {
-				return its[i].SortTime.Before(its[j].SortTime)
-			}
-			return its[i].ID < its[j].ID
-		})
-		if o.PerSection > 0 && len(its) > o.PerSection {
-			its = its[:o.PerSection]
-		}
 		sec := feeds.IssueSection{Section: s}
 		for _, it := range its {
-			sec.Items = append(sec.Items, b.entry(it))
+			sec.Items = append(sec.Items, entry(o, it))
+			// The issue changed when one of its own items arrived or
+			// changed after its date: items it does not show (cut by
+			// PerSection, in no configured section, of another week) never
+			// move it.
+			for _, t := range []time.Time{it.FetchedAt, it.Updated} {
+				if t.After(is.Updated) {
+					is.Updated = t
+				}
+			}
 		}
 		is.Sections = append(is.Sections, sec)
 	}
 	return is
 }
 
-func (b *Builder) entry(it feeds.Item) feeds.IssueItem {
-	o := b.o()
+// entry is how an issue shows an item: plain text, a summary cut to
+// o.SummaryMax, a safe link.
+func entry(o *Options, it feeds.Item) feeds.IssueItem {
 	e := feeds.IssueItem{
 		Title:     feeds.PlainText(it.Title),
 		Link:      safeLink(it.Link),
@@ -340,5 +349,6 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// ErrEmpty is returned when writing an issue that has no items.
+// ErrEmpty is returned when writing an issue that has no items, and by
+// PublishDue for a due week that has none yet.
 var ErrEmpty = errors.New("digest issue has no items")

@@ -6,9 +6,12 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -25,34 +28,69 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-// memStore is a Store over a slice.
+// memStore is a Store over a slice. It counts its queries and the items
+// it returned.
 type memStore struct {
-	mu    sync.Mutex
-	items []feeds.Item
-	calls int
-	err   error
+	mu       sync.Mutex
+	items    []feeds.Item
+	calls    int
+	returned int
+	err      error
 }
 
-func (m *memStore) PublishedBetween(ctx context.Context, from, to time.Time) ([]feeds.Item, error) {
+// published returns the items of section (any when "") whose sort time
+// lies in [from, to).
+func (m *memStore) published(section string, from, to time.Time) []feeds.Item {
+	var out []feeds.Item
+	for _, it := range m.items {
+		if (section == "" || it.Section == section) && !it.SortTime.Before(from) && it.SortTime.Before(to) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func (m *memStore) DigestItems(ctx context.Context, section string, from, to time.Time, limit int) ([]feeds.Item, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls++
 	if m.err != nil {
 		return nil, m.err
 	}
-	var out []feeds.Item
-	for _, it := range m.items {
-		if !it.SortTime.Before(from) && it.SortTime.Before(to) {
-			out = append(out, it)
-		}
-	}
+	out := m.published(section, from, to)
 	sort.Slice(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
 		if !out[i].SortTime.Equal(out[j].SortTime) {
 			return out[i].SortTime.Before(out[j].SortTime)
 		}
 		return out[i].ID < out[j].ID
 	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	m.returned += len(out)
 	return out, nil
+}
+
+func (m *memStore) DigestSections(ctx context.Context, from, to time.Time) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls++
+	if m.err != nil {
+		return nil, m.err
+	}
+	seen := map[string]bool{}
+	var ids []string
+	for _, it := range m.published("", from, to) {
+		if !seen[it.Section] {
+			seen[it.Section] = true
+			ids = append(ids, it.Section)
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
 }
 
 var sections = []feeds.Section{
@@ -165,7 +203,7 @@ var seedLine = []*regexp.Regexp{
 	regexp.MustCompile(`^---$`),
 	regexp.MustCompile(`^layout: \S+$`),
 	regexp.MustCompile(`^title:  "【\d{8}】[^"]+"$`),
-	regexp.MustCompile(`^date:   \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$`),
+	regexp.MustCompile(`^date:   \d{4}-\d\d-\d\d \d\d:\d\d:\d\d( [+-]\d{4})?$`),
 	regexp.MustCompile(`^categories: \S+$`),
 	regexp.MustCompile(`^tags: \S+$`),
 	regexp.MustCompile(`^# \d{8}期$`),
@@ -208,12 +246,20 @@ func TestMarkdownShape(t *testing.T) {
 
 	seedLines := strings.Split(string(seed), "\n")
 	gotLines := strings.Split(string(got), "\n")
-	// Front matter and the issue heading: byte for byte.
-	for i := 0; i < 8; i++ {
-		if gotLines[i] != seedLines[i] {
-			t.Errorf("line %d = %q, seed has %q", i+1, gotLines[i], seedLines[i])
+	// Front matter and the issue heading: the seed's, byte for byte, but
+	// for two additions: the date carries its offset (Jekyll reads a date
+	// without one as UTC, and would file the issue under the next day),
+	// and Liquid is off for the post.
+	want := append([]string(nil), seedLines[:8]...)
+	want[3] += " +0800"
+	want = slices.Insert(want, 6, "render_with_liquid: false")
+	for i := range want {
+		if gotLines[i] != want[i] {
+			t.Errorf("line %d = %q, want %q (seed: %q)", i+1, gotLines[i], want[i], seedLines[min(i, 7)])
 		}
 	}
+	// The additions are not lines of the seed's kinds.
+	gotLines = slices.Delete(gotLines, 6, 7)
 	// Every line is of a kind the seed has, and the kinds follow one
 	// another as in the seed.
 	follows := map[[2]int]bool{}
@@ -364,8 +410,18 @@ func TestRecent(t *testing.T) {
 	if strings.Join(weeks, " ") != "2016-W27 2016-W26 2016-W25 2016-W24" {
 		t.Errorf("recent issues %v", weeks)
 	}
-	if store.calls != 1 {
-		t.Errorf("%d store queries, want 1", store.calls)
+	// One query per section and week, each for at most PerSection items
+	// (DefaultPerSection here): the store is never asked for whole weeks.
+	if store.calls != 5*len(sections) {
+		t.Errorf("%d store queries, want %d (5 weeks of %d sections)", store.calls, 5*len(sections), len(sections))
+	}
+	if got := b.Options().PerSection; got != digest.DefaultPerSection {
+		t.Errorf("PerSection 0 gives %d, want DefaultPerSection %d", got, digest.DefaultPerSection)
+	}
+	for _, is := range issues {
+		if want := mustBuild(t, b, is.Week); !reflect.DeepEqual(is, want) {
+			t.Errorf("Recent's issue of %s differs from Build's", is.Week)
+		}
 	}
 	if len(issues) == 4 && (issues[2].Len() != 14 || issues[0].Len() != 1) {
 		t.Errorf("W25 has %d items, want 14; W27 %d, want 1", issues[2].Len(), issues[0].Len())
@@ -385,8 +441,8 @@ func TestRun(t *testing.T) {
 	ctx := context.Background()
 
 	// Before the scheduled time, the due week is W24, which is empty.
-	if w, err := b.PublishDue(ctx, feeds.Week{}); err != nil || w.String() != "2016-W24" {
-		t.Fatalf("PublishDue = %v, %v", w, err)
+	if w, err := b.PublishDue(ctx, feeds.Week{}); !errors.Is(err, digest.ErrEmpty) || w.String() != "2016-W24" {
+		t.Fatalf("PublishDue = %v, %v; want 2016-W24, ErrEmpty", w, err)
 	}
 	if files, _ := os.ReadDir(dir); len(files) != 0 {
 		t.Fatalf("wrote %v for an empty week", files)
@@ -471,4 +527,194 @@ func mustBuild(t testing.TB, b *digest.Builder, w feeds.Week) *feeds.Issue {
 		t.Fatal(err)
 	}
 	return is
+}
+
+// TestIssueUpdated checks that each issue's Updated is its own: its date,
+// or later when one of the items it shows arrived or changed after that;
+// and that an item it does not show (cut by PerSection, in a section the
+// digest leaves out, or of another week) never moves it.
+func TestIssueUpdated(t *testing.T) {
+	o := seedOptions(t)
+	o.PerSection = 2
+	o.Now = func() time.Time { return time.Date(2016, 7, 20, 0, 0, 0, 0, time.UTC) }
+	store := &memStore{items: seedItems(t)}
+	// Items of W26, fetched while it ran.
+	for i, at := range []time.Time{time.Date(2016, 6, 28, 3, 0, 0, 0, time.UTC), time.Date(2016, 6, 29, 3, 0, 0, 0, time.UTC)} {
+		store.items = append(store.items, feeds.Item{ID: int64(100 + i), Section: "paas", Score: 5, SortTime: at, Published: at, FetchedAt: at, Title: fmt.Sprint("W26 的文章 ", i)})
+	}
+	b := newBuilder(t, store, o)
+	w25, w26 := feeds.Week{Year: 2016, Week: 25}, feeds.Week{Year: 2016, Week: 26}
+	updated := func() map[feeds.Week]time.Time {
+		issues, err := b.Recent(context.Background(), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[feeds.Week]time.Time{}
+		for _, is := range issues {
+			m[is.Week] = is.Updated
+			if !is.Updated.Equal(mustBuild(t, b, is.Week).Updated) {
+				t.Errorf("%s: Recent's Updated %v differs from Build's", is.Week, is.Updated)
+			}
+		}
+		return m
+	}
+	before := updated()
+	for _, w := range []feeds.Week{w25, w26} {
+		if date := b.PublishTime(w); !before[w].Equal(date) {
+			t.Errorf("%s: Updated %v, want its date %v (every item arrived before it)", w, before[w], date)
+		}
+	}
+
+	// Items for W25 arriving late, on 07-18, that the issue does not show.
+	late := time.Date(2016, 7, 18, 0, 0, 0, 0, time.UTC)
+	inWeek := time.Date(2016, 6, 22, 0, 0, 0, 0, time.UTC)
+	store.items = append(store.items,
+		feeds.Item{ID: 200, Section: "paas", Score: 0, SortTime: inWeek, FetchedAt: late, Updated: late, Title: "分数太低"},
+		feeds.Item{ID: 201, Section: "gone", Score: 99, SortTime: inWeek, FetchedAt: late, Title: "不在配置的栏目里"},
+	)
+	for w, u := range updated() {
+		if !u.Equal(before[w]) {
+			t.Errorf("%s: Updated moved from %v to %v for an item it does not show", w, before[w], u)
+		}
+	}
+
+	// One it shows moves it, and only it.
+	store.items = append(store.items, feeds.Item{ID: 202, Section: "paas", Score: 50, SortTime: inWeek, FetchedAt: late, Title: "迟到的好文章"})
+	after := updated()
+	if !after[w25].Equal(late) {
+		t.Errorf("W25: Updated %v after a late item it shows, want %v", after[w25], late)
+	}
+	if !after[w26].Equal(before[w26]) {
+		t.Errorf("W26: Updated moved from %v to %v for an item of another week", before[w26], after[w26])
+	}
+}
+
+// TestPublishDueEmptyWeek checks that a daemon started after an issue was
+// due, on a store with nothing for that week yet, writes the issue when the
+// items arrive: an empty week is not done.
+func TestPublishDueEmptyWeek(t *testing.T) {
+	dir := t.TempDir()
+	o := seedOptions(t)
+	o.Dir = dir
+	o.Interval = time.Millisecond
+	o.Now = func() time.Time { return time.Date(2016, 7, 2, 0, 0, 0, 0, time.UTC) } // W25 due since 07-01
+	store := &memStore{}
+	b := newBuilder(t, store, o)
+	ctx := context.Background()
+	path := filepath.Join(dir, "2016-07-01-2016-W25.md")
+
+	// As Run calls it: the week is returned, not done.
+	var done feeds.Week
+	w, err := b.PublishDue(ctx, done)
+	if !errors.Is(err, digest.ErrEmpty) || w.String() != "2016-W25" {
+		t.Errorf("PublishDue on an empty store = %v, %v; want 2016-W25, ErrEmpty", w, err)
+	}
+	if err == nil {
+		done = w
+	}
+	store.mu.Lock()
+	store.items = seedItems(t)
+	store.mu.Unlock()
+	if w, err := b.PublishDue(ctx, done); err != nil || w.String() != "2016-W25" {
+		t.Fatalf("PublishDue once the items arrived = %v, %v", w, err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the issue was not written once its items arrived: %v", err)
+	}
+
+	// And Run itself: started on an empty store, it writes the issue
+	// once the items arrive.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	store.mu.Lock()
+	store.items, store.calls = nil, 0
+	store.mu.Unlock()
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- b.Run(rctx) }()
+	waitFor(t, "Run to look at the empty week twice", func() bool {
+		store.mu.Lock()
+		defer store.mu.Unlock()
+		return store.calls >= 2*len(sections)
+	})
+	if _, err := os.Stat(path); err == nil {
+		t.Fatal("Run wrote an issue with no items")
+	}
+	store.mu.Lock()
+	store.items = seedItems(t)
+	store.mu.Unlock()
+	waitFor(t, "Run to write the issue", func() bool {
+		_, err := os.Stat(path)
+		return err == nil
+	})
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitFor polls cond until it holds, failing after a minute: a deadline
+// for a hung test, not a timing assertion.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// FuzzMarkdown checks, for any title, summary and link a source may
+// write, that the post's body holds no brace (so no Liquid and no kramdown
+// extension, attribute list or header id), no unescaped "<", "$" or "~",
+// and exactly the lines of the seeds' kinds: nothing a source wrote starts
+// a line of its own.
+func FuzzMarkdown(f *testing.F) {
+	for _, s := range hostileText {
+		f.Add(s, s, "https://example.com/?q={{site.email}}")
+	}
+	f.Add("标题\n# 新行", "要点\n\n> 引用\r\n---", "https://example.com/a b<c>\"'")
+	o := seedOptions(f)
+	o.SummaryMax = 0
+	at := time.Date(2016, 6, 21, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, title, summary, link string) {
+		store := &memStore{items: []feeds.Item{{ID: 1, Section: "misc", SortTime: at, FetchedAt: at,
+			Title: title, Summary: summary, Link: link}}}
+		b := digest.New(store, o, zerolog.Nop())
+		is, err := b.Build(context.Background(), feeds.Week{Year: 2016, Week: 25})
+		if err != nil {
+			t.Fatal(err)
+		}
+		md := string(b.Markdown(is))
+		parts := strings.SplitN(md, "\n---\n", 2)
+		if len(parts) != 2 {
+			t.Fatalf("no front matter:\n%s", md)
+		}
+		body := parts[1]
+		if strings.ContainsAny(body, "{}") {
+			t.Errorf("a brace in the body:\n%s", body)
+		}
+		for _, l := range strings.Split(body, "\n") {
+			k := lineKind(l)
+			if k < 0 {
+				t.Errorf("line %q is of no kind in the seed:\n%s", l, body)
+			}
+			if k == 12 {
+				continue // a reference definition: a URL, where "$" and "~" are plain
+			}
+			for i, r := range l {
+				if strings.ContainsRune("<$~", r) && (i == 0 || l[i-1] != '\\') {
+					t.Errorf("unescaped %q in %q", r, l)
+					break
+				}
+			}
+		}
+		if n := strings.Count(body, "\n#### "); n != 1 {
+			t.Errorf("%d item headings, want 1:\n%s", n, body)
+		}
+	})
 }

@@ -7,7 +7,9 @@
 // sort time (its published date, clamped to when it was fetched), in the
 // configured time zone. Issues are not stored; Build recomputes any week
 // from the items, so an issue can be rebuilt at any time and always agrees
-// with the feeds. The issue of a week is published at the first scheduled
+// with the feeds. It asks the store only for what the issue shows, each
+// section's best scored items up to Options.PerSection, so the cost of an
+// issue does not grow with the store. The issue of a week is published at the first scheduled
 // moment (weekday and time of day) after the week ends: Run writes it then
 // as a Jekyll Markdown post in the shape of the seed digests, and the
 // publisher, through its Digest interface, lists it in its digest feed and

@@ -18,9 +18,10 @@ import (
 //	---
 //	layout: post
 //	title:  "【20160701】一周业内技术动态"
-//	date:   2016-07-01 16:38:20
+//	date:   2016-07-01 16:38:20 +0800
 //	categories: 周刊
 //	tags: 周刊
+//	render_with_liquid: false
 //	---
 //	# 20160701期
 //
@@ -38,15 +39,23 @@ import (
 // their section; the reference link of item i of section s is
 // post-link-s.i. An item without a summary has no 要点 line, one without an
 // http(s) link no 原文链接.
+//
+// The date carries the offset of Options.Location, so that Jekyll files
+// the issue under its own day. Nothing a source wrote is read as markup
+// by Jekyll: titles and summaries are escaped for both Liquid, which Jekyll
+// runs first, and kramdown (see escapeMarkdown), and the front matter
+// turns Liquid off for the post (render_with_liquid, Jekyll 4.0 and later)
+// as a second wall.
 func (b *Builder) Markdown(is *feeds.Issue) []byte {
 	o := b.o()
 	var m bytes.Buffer
 	m.WriteString("---\n")
 	m.WriteString("layout: " + yamlScalar(o.Layout) + "\n")
 	m.WriteString("title:  " + strconv.Quote(is.Title) + "\n")
-	m.WriteString("date:   " + is.Date.Format("2006-01-02 15:04:05") + "\n")
+	m.WriteString("date:   " + is.Date.Format("2006-01-02 15:04:05 -0700") + "\n")
 	m.WriteString("categories: " + yamlList(o.Categories) + "\n")
 	m.WriteString("tags: " + yamlList(o.Tags) + "\n")
+	m.WriteString("render_with_liquid: false\n")
 	m.WriteString("---\n")
 	m.WriteString("# " + escapeMarkdown(is.Heading) + "\n")
 	for s, sec := range is.Sections {
@@ -93,27 +102,45 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// markdownEscaper escapes what Markdown (kramdown, CommonMark) would read
-// as markup in running text: emphasis, code, links, raw HTML.
+// markdownEscaper escapes what Jekyll would read as markup in running
+// text (a heading's or a 要点's, never the start of a line), so that it
+// shows as the text it is:
+//
+//   - Liquid, which Jekyll runs before Markdown, starts at "{{" and "{%":
+//     braces are written as character references, which neither Liquid nor
+//     kramdown reads, and which show as the braces;
+//   - that also stops kramdown's extensions ("{::nomarkdown}"), attribute
+//     lists ("{: …}", "{:.class}") and header ids ("{#id}");
+//   - kramdown's inline markup is backslash-escaped: emphasis, code, links,
+//     images, footnotes ("[^x]") and abbreviations ("*[x]"), raw HTML and
+//     autolinks, math ("$$"), a header's closing "#"s, table cells; and
+//     "&", so that an entity in the text shows as written;
+//   - its typography too, so the text's punctuation is not changed:
+//     straight quotes, "--" and "...";
+//   - "~" (GFM strikethrough, which kramdown does not escape) as a
+//     character reference.
 var markdownEscaper = strings.NewReplacer(
 	`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`, `<`, `\<`, `>`, `\>`, `|`, `\|`,
+	`{`, `&#123;`, `}`, `&#125;`, `~`, `&#126;`, `&`, `&amp;`,
+	`$`, `\$`, `#`, `\#`, `!`, `\!`, `"`, `\"`, `'`, `\'`,
+	`--`, `-\-`, `...`, `..\.`,
 )
 
 func escapeMarkdown(s string) string { return markdownEscaper.Replace(s) }
 
 // referenceURL writes a link for a reference definition: percent-encoded
-// where a space or an angle bracket would end it early.
+// where a space or an angle bracket would end it early, a quote start a
+// title, or a brace start Liquid.
 func referenceURL(link string) string {
 	u, err := url.Parse(link)
 	if err != nil {
 		return link
 	}
-	s := u.String()
-	if strings.ContainsAny(s, " <>") {
-		s = strings.NewReplacer(" ", "%20", "<", "%3C", ">", "%3E").Replace(s)
-	}
-	return s
+	return urlEscaper.Replace(u.String())
 }
+
+var urlEscaper = strings.NewReplacer(" ", "%20", "<", "%3C", ">", "%3E", `"`, "%22", "'", "%27",
+	"{", "%7B", "}", "%7D", `\`, "%5C", "`", "%60", "|", "%7C")
 
 // yamlScalar writes s as a YAML scalar, plain when that reads back the same.
 func yamlScalar(s string) string {

@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -17,8 +18,11 @@ import (
 // daemon that was down at the scheduled time catches up when it starts,
 // and an issue already written (perhaps edited by hand since) is never
 // overwritten: use Build and WriteFile to rebuild one on purpose. A week
-// without items writes nothing. Run returns at once when Interval is 0 or
-// Dir is empty.
+// without items writes nothing yet and is asked again on every tick, so
+// that its issue is written when its items arrive (a daemon started after
+// the issue was due, before its first fetch); it is given up when the next
+// week's issue is due. Run returns at once when Interval is 0 or Dir is
+// empty.
 func (b *Builder) Run(ctx context.Context) error {
 	o := b.o()
 	if o.Interval <= 0 || o.Dir == "" {
@@ -26,13 +30,19 @@ func (b *Builder) Run(ctx context.Context) error {
 	}
 	t := time.NewTicker(o.Interval)
 	defer t.Stop()
-	var done feeds.Week
+	var done, empty feeds.Week
 	failures := 0
 	for {
 		w, err := b.PublishDue(ctx, done)
 		switch {
 		case err == nil:
 			done, failures = w, 0
+		case errors.Is(err, ErrEmpty):
+			failures = 0
+			if w != empty { // once a week, not once a tick
+				empty = w
+				b.logger.Info().Str(logkey.Week, w.String()).Msg("digest empty")
+			}
 		case ctx.Err() != nil:
 			return nil
 		default:
@@ -51,8 +61,10 @@ func (b *Builder) Run(ctx context.Context) error {
 }
 
 // PublishDue writes the newest due issue into Options.Dir unless its week
-// is done or its file exists, and returns the week it dealt with. Run calls
-// it on every tick.
+// is done or its file exists, and returns the week it dealt with, which the
+// caller passes as done next time. Run calls it on every tick. A week with
+// no items is not done: PublishDue returns it with an error wrapping
+// ErrEmpty, to be asked again.
 func (b *Builder) PublishDue(ctx context.Context, done feeds.Week) (feeds.Week, error) {
 	o := b.o()
 	w := b.Latest(o.Now())
@@ -64,8 +76,7 @@ func (b *Builder) PublishDue(ctx context.Context, done feeds.Week) (feeds.Week, 
 		return done, err
 	}
 	if is.Len() == 0 {
-		b.logger.Info().Str(logkey.Week, w.String()).Msg("digest empty")
-		return w, nil
+		return w, fmt.Errorf("digest %s: %w", w, ErrEmpty)
 	}
 	name, err := b.FileName(is)
 	if err != nil {

@@ -140,20 +140,52 @@ func (m *memStore) PublishedItems(ctx context.Context, section string, before fe
 	return out, nil
 }
 
-func (m *memStore) PublishedBetween(ctx context.Context, from, to time.Time) ([]feeds.Item, error) {
+func (m *memStore) DigestItems(ctx context.Context, section string, from, to time.Time, limit int) ([]feeds.Item, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.count("PublishedBetween")
+	m.count("DigestItems")
 	if m.err != nil {
 		return nil, m.err
 	}
 	var out []feeds.Item
 	for _, it := range m.published() {
-		if !it.SortTime.Before(from) && it.SortTime.Before(to) {
-			out = append([]feeds.Item{it}, out...) // oldest first
+		if it.Section == section && !it.SortTime.Before(from) && it.SortTime.Before(to) {
+			out = append(out, it)
 		}
 	}
+	// The best scored first, then the oldest, then the lowest ID.
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		if !out[i].SortTime.Equal(out[j].SortTime) {
+			return out[i].SortTime.Before(out[j].SortTime)
+		}
+		return out[i].ID < out[j].ID
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
 	return out, nil
+}
+
+func (m *memStore) DigestSections(ctx context.Context, from, to time.Time) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.count("DigestSections")
+	if m.err != nil {
+		return nil, m.err
+	}
+	seen := map[string]bool{}
+	var ids []string
+	for _, it := range m.published() {
+		if !seen[it.Section] && !it.SortTime.Before(from) && it.SortTime.Before(to) {
+			seen[it.Section] = true
+			ids = append(ids, it.Section)
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
 }
 
 // update changes the store under its lock and bumps its version.

@@ -24,9 +24,6 @@ type Store interface {
 	// ("" for all), newest first, strictly older than before (the zero
 	// Cursor: from the newest), with SortTime filled.
 	PublishedItems(ctx context.Context, section string, before feeds.Cursor, limit int) ([]feeds.Item, error)
-	// PublishedBetween returns the published items whose sort time lies
-	// in [from, to), oldest first: the digest's material.
-	PublishedBetween(ctx context.Context, from, to time.Time) ([]feeds.Item, error)
 	// Sources returns the subscribed sources, for the OPML export.
 	Sources(ctx context.Context) ([]feeds.Source, error)
 	// Ping reports whether the store answers.

@@ -104,15 +104,62 @@ func (db *DB) PublishedItems(ctx context.Context, section string, before feeds.C
 	return items, nil
 }
 
-// PublishedBetween returns every published item (classified into a section,
-// not excluded) whose sort time lies in [from, to), oldest first by sort
-// time and then ID: the material of one digest issue.
-func (db *DB) PublishedBetween(ctx context.Context, from, to time.Time) ([]feeds.Item, error) {
-	items, err := db.queryPublished(ctx, publishedQuery+`
-		WHERE i.section <> '' AND i.excluded = 0 AND i.sort_time >= ? AND i.sort_time < ?
-		ORDER BY i.sort_time, i.id`, from.UnixMilli(), to.UnixMilli())
+// DigestItems returns up to limit published items (not excluded) of
+// section whose sort time lies in [from, to), the best first: score
+// descending, then sort time, then ID. The choice is made in SQL on the
+// covering index items_digest, so only the rows returned are read and
+// memory stays bounded by limit whatever the store holds.
+func (db *DB) DigestItems(ctx context.Context, section string, from, to time.Time, limit int) ([]feeds.Item, error) {
+	if limit <= 0 || section == "" {
+		return nil, nil
+	}
+	items, err := db.queryPublished(ctx, publishedQuery+digestItemsWhere+`
+		ORDER BY i.score DESC, i.sort_time, i.id`, section, from.UnixMilli(), to.UnixMilli(), limit)
 	if err != nil {
-		return nil, fmt.Errorf("published items from %s to %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
+		return nil, fmt.Errorf("digest items of section %q from %s to %s: %w", section,
+			from.Format(time.RFC3339), to.Format(time.RFC3339), err)
 	}
 	return items, nil
 }
+
+// digestItemsWhere chooses DigestItems' rows by id on items_digest alone;
+// the outer query then reads only those. The condition repeats the partial
+// index's literally, which is what lets SQLite use it.
+const digestItemsWhere = `WHERE i.id IN (SELECT id FROM items
+		WHERE section = ? AND excluded = 0 AND sort_time >= ? AND sort_time < ?
+		ORDER BY score DESC, sort_time, id LIMIT ?)`
+
+// DigestSections returns the IDs of the sections that have published items
+// whose sort time lies in [from, to), in ID order. It steps from one
+// section to the next on items_digest (one index seek each) instead of
+// reading the items of the range.
+func (db *DB) DigestSections(ctx context.Context, from, to time.Time) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, digestSectionsQuery, from.UnixMilli(), to.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("digest sections from %s to %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("digest sections: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("digest sections: %w", err)
+	}
+	return ids, nil
+}
+
+const digestSectionsQuery = `WITH RECURSIVE s (section) AS (
+		SELECT (SELECT min(section) FROM items WHERE section > '' AND excluded = 0)
+		UNION ALL
+		SELECT (SELECT min(section) FROM items WHERE section > s.section AND excluded = 0)
+		FROM s WHERE s.section IS NOT NULL
+	)
+	SELECT section FROM s WHERE section IS NOT NULL AND EXISTS (
+		SELECT 1 FROM items
+		WHERE items.section = s.section AND excluded = 0 AND sort_time >= ?1 AND sort_time < ?2)
+	ORDER BY section`

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -127,37 +128,92 @@ func TestPublishedItems_Paging(t *testing.T) {
 	}
 }
 
-func TestPublishedBetween(t *testing.T) {
+// TestDigestItems checks the digest's choice against a sort of every
+// published item of the range in Go: the best scored first, then the
+// oldest, then the lowest ID, cut at the limit, within the section and
+// the range only, excluded items never.
+func TestDigestItems(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpenDB(t)
 	src := mustSync(t, db, "https://example.com/a")
-	publishItems(t, db, src[0].ID, "w", 12)
+	var items []feeds.Item
+	for i := 0; i < 30; i++ {
+		hours := i - i/3 // every third pair shares a date: the ID breaks ties
+		items = append(items, newItem(fmt.Sprintf("d%02d", i), testNow.Add(-time.Duration(hours)*time.Hour)))
+	}
+	mustSave(t, db, src[0].ID, items...)
+	ids := mustItemIDs(t, db)
+	var cs []feeds.Classification
+	for i, it := range items {
+		section := []string{"a", "b"}[i%2]
+		// Few distinct scores, so that sort time and ID decide ties.
+		cs = append(cs, feeds.Classification{ItemID: ids[it.Key], Section: section, Score: float64(i % 3), Excluded: i%7 == 6})
+	}
+	mustSetSections(t, db, "no such version", cs...)
 
-	all, err := db.RecentItems(ctx, "", 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	from, to := testNow.Add(-6*time.Hour), testNow.Add(-2*time.Hour)
-	var want []string
-	for i := len(all) - 1; i >= 0; i-- { // oldest first
-		p := all[i].Published
-		if !p.Before(from) && p.Before(to) {
-			want = append(want, all[i].GUID)
+	from, to := testNow.Add(-15*time.Hour), testNow.Add(-3*time.Hour)
+	for _, section := range []string{"a", "b"} {
+		all, err := db.RecentItems(ctx, section, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []feeds.Item
+		for _, it := range all {
+			if !it.Published.Before(from) && it.Published.Before(to) {
+				want = append(want, it)
+			}
+		}
+		slices.SortFunc(want, func(x, y feeds.Item) int {
+			switch {
+			case x.Score != y.Score:
+				return cmp.Compare(y.Score, x.Score)
+			case !x.Published.Equal(y.Published):
+				return x.Published.Compare(y.Published)
+			}
+			return cmp.Compare(x.ID, y.ID)
+		})
+		for _, limit := range []int{1, 3, len(want), 100} {
+			got, err := db.DigestItems(ctx, section, from, to, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := want[:min(limit, len(want))]
+			if !slices.Equal(guidsOf(got), guidsOf(w)) || len(want) < 4 {
+				t.Errorf("DigestItems(%s, limit %d) = %v, want %v", section, limit, guidsOf(got), guidsOf(w))
+			}
+			for _, it := range got {
+				if it.Excluded || it.Section != section || it.SortTime.IsZero() || it.SourceName == "" || it.Summary == "" {
+					t.Errorf("item %s: %+v", it.GUID, it)
+				}
+			}
 		}
 	}
-	got, err := db.PublishedBetween(ctx, from, to)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(guidsOf(got), want) || len(want) == 0 {
-		t.Errorf("PublishedBetween = %v, want %v", guidsOf(got), want)
-	}
-	for _, it := range got {
-		if it.Excluded || it.Section == "" || it.SortTime.IsZero() || it.SourceName == "" {
-			t.Errorf("item %s: %+v", it.GUID, it)
-		}
-	}
-	if got, err := db.PublishedBetween(ctx, to, from); err != nil || len(got) != 0 {
+	if got, err := db.DigestItems(ctx, "a", to, from, 10); err != nil || len(got) != 0 {
 		t.Errorf("empty range: %v, %v", guidsOf(got), err)
+	}
+	if got, err := db.DigestItems(ctx, "", from, to, 10); err != nil || len(got) != 0 {
+		t.Errorf("section \"\" (not classified): %v, %v", guidsOf(got), err)
+	}
+
+	// Sections of a range: only those with published items in it.
+	for _, tt := range []struct {
+		from, to time.Time
+		want     []string
+	}{
+		{from, to, []string{"a", "b"}},
+		{testNow.Add(-time.Hour), testNow.Add(time.Minute), []string{"a", "b"}},
+		{to, from, nil},
+		{testNow.Add(time.Hour), testNow.Add(2 * time.Hour), nil},
+	} {
+		got, err := db.DigestSections(ctx, tt.from, tt.to)
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("DigestSections(%s, %s) = %v, %v; want %v", tt.from, tt.to, got, err, tt.want)
+		}
+	}
+	// A section whose items in the range are all excluded is not listed.
+	mustSetSections(t, db, "no such version", feeds.Classification{ItemID: ids["guid:d00"], Section: "c", Excluded: true},
+		feeds.Classification{ItemID: ids["guid:d29"], Section: "z"})
+	if got, err := db.DigestSections(ctx, testNow.Add(-61*time.Minute), testNow.Add(time.Minute)); err != nil || !slices.Equal(got, []string{"b"}) {
+		t.Errorf("DigestSections of the newest hour (d00 excluded into c, d01 in b) = %v, %v; want [b]", got, err)
 	}
 }
