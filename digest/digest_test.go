@@ -718,3 +718,37 @@ func FuzzMarkdown(f *testing.F) {
 		}
 	})
 }
+
+// TestRunFollowsReload: a folder set by a reload (SetOptions) while Run
+// goes on is written to, without a restart.
+func TestRunFollowsReload(t *testing.T) {
+	o := seedOptions(t)
+	o.Interval = time.Millisecond
+	o.Now = func() time.Time { return time.Date(2016, 7, 1, 8, 38, 20, 0, time.UTC) }
+	store := &memStore{items: seedItems(t)[:15]}
+	b := newBuilder(t, store, o) // no Dir: nothing to write yet
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- b.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
+	}()
+	dir := t.TempDir()
+	o.Dir = dir
+	b.SetOptions(o)
+	path := filepath.Join(dir, "2016-07-01-2016-W25.md")
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			files, _ := os.ReadDir(dir)
+			t.Fatalf("after digest.dir was set while running, %s holds %v, not the W25 issue", dir, files)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

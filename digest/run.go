@@ -21,18 +21,36 @@ import (
 // without items writes nothing yet and is asked again on every tick, so
 // that its issue is written when its items arrive (a daemon started after
 // the issue was due, before its first fetch); it is given up when the next
-// week's issue is due. Run returns at once when Interval is 0 or Dir is
-// empty.
+// week's issue is due. Options are read on every tick, so a reload that
+// sets or changes Dir or Interval applies without a restart; with no Dir,
+// a tick does nothing. Run returns at once when Interval is 0.
 func (b *Builder) Run(ctx context.Context) error {
-	o := b.o()
-	if o.Interval <= 0 || o.Dir == "" {
+	interval := b.o().Interval
+	if interval <= 0 {
 		return nil
 	}
-	t := time.NewTicker(o.Interval)
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	var done, empty feeds.Week
+	var dir string
 	failures := 0
 	for {
+		o := b.o()
+		if o.Interval > 0 && o.Interval != interval {
+			interval = o.Interval
+			t.Reset(interval)
+		}
+		if o.Dir != dir { // a new folder has none of the issues written yet
+			dir, done, empty = o.Dir, feeds.Week{}, feeds.Week{}
+		}
+		if dir == "" {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+			continue
+		}
 		w, err := b.PublishDue(ctx, done)
 		switch {
 		case err == nil:
