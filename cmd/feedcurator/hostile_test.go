@@ -126,11 +126,11 @@ func hostileFarm(t *testing.T) (*httptest.Server, func(path string) int) {
 		"/410":  func(w http.ResponseWriter, r *http.Request) { http.Error(w, "gone", http.StatusGone) },
 		"/429": func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "3600")
-			http.Error(w, "slow down", 429)
+			http.Error(w, "slow down", http.StatusTooManyRequests)
 		},
 		"/503": func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "120")
-			http.Error(w, "busy", 503)
+			http.Error(w, "busy", http.StatusServiceUnavailable)
 		},
 		"/500":          func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", 500) },
 		"/good-en":      xml("application/rss+xml", []byte(rssDoc("Good EN", rssItem("en-1", "Kubernetes operators in production", "https://hostile.example/en/1", "Mon, 23 Nov 2026 08:00:00 GMT")))),
