@@ -46,6 +46,9 @@ type Main struct {
 	// TakeOver lets Open replace the sources of a database that follows
 	// another configuration file (see ErrOtherConfig).
 	TakeOver bool
+	// MaxConnections caps the HTTP server's open connections; 0 is half
+	// the process's file descriptor limit, at most 4096.
+	MaxConnections int
 
 	DB        *sqlite.DB
 	Poller    *aggregator.Poller
@@ -232,7 +235,11 @@ func (m *Main) serve() {
 	}
 	// Connections beyond the cap wait in the kernel's backlog instead of
 	// taking the descriptors the store and the poller need.
-	ln := netutil.LimitListener(m.listener, maxConnections())
+	limit := m.MaxConnections
+	if limit <= 0 {
+		limit = maxConnections()
+	}
+	ln := netutil.LimitListener(m.listener, limit)
 	m.group.Go(func() error {
 		if err := m.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve http: %w", err)

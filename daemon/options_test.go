@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,5 +42,34 @@ func TestOptionsFromExample(t *testing.T) {
 	cfg.BaseURL = "https://digest.example.com/"
 	if po := PublishOptions(cfg, "http://127.0.0.1:9999"); po.BaseURL != cfg.BaseURL {
 		t.Errorf("configured base URL not used: %q", po.BaseURL)
+	}
+}
+
+// TestDatabasePath: a relative database is found where the daemon keeps it,
+// also from an operator's shell that has no $STATE_DIRECTORY.
+func TestDatabasePath(t *testing.T) {
+	const yaml = "database: feedcurator.db\nsources:\n  - {name: a, url: 'https://a.example/'}\nsections:\n  - {id: misc, title: Misc}\n"
+	parse := func(name string) *config.Config {
+		cfg, err := config.Parse(strings.NewReader(yaml), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	t.Setenv("STATE_DIRECTORY", "")
+	if got := DatabasePath(parse("/etc/feedcurator/config.yaml")); got != "/var/lib/feedcurator/feedcurator.db" {
+		t.Errorf("the unit's configuration: %s, want /var/lib/feedcurator/feedcurator.db", got)
+	}
+	if got := DatabasePath(parse("/home/ed/feeds.yaml")); got != "feedcurator.db" {
+		t.Errorf("another configuration: %s, want the working folder's feedcurator.db", got)
+	}
+	t.Setenv("STATE_DIRECTORY", "/var/lib/private/feedcurator:/other")
+	if got := DatabasePath(parse("/etc/feedcurator/config.yaml")); got != "/var/lib/private/feedcurator/feedcurator.db" {
+		t.Errorf("under systemd: %s", got)
+	}
+	cfg := parse("/etc/feedcurator/config.yaml")
+	cfg.Database = "/srv/db"
+	if got := DatabasePath(cfg); got != "/srv/db" {
+		t.Errorf("absolute: %s", got)
 	}
 }
