@@ -66,7 +66,7 @@ func TestCategoryAgrees(t *testing.T) {
 	}
 	var f struct {
 		Items []struct {
-			Tags     []string `json:"tags"`
+			Tags     []string                             `json:"tags"`
 			Category struct{ Term, Scheme, Label string } `json:"_category"`
 		} `json:"items"`
 	}
@@ -84,10 +84,10 @@ func TestCategoryAgrees(t *testing.T) {
 // authors, for the feed and for each item.
 func TestJSONFeedAuthor(t *testing.T) {
 	var f struct {
-		Author  *struct{ Name string } `json:"author"`
+		Author  *struct{ Name string }  `json:"author"`
 		Authors []struct{ Name string } `json:"authors"`
 		Items   []struct {
-			Author  *struct{ Name string } `json:"author"`
+			Author  *struct{ Name string }  `json:"author"`
 			Authors []struct{ Name string } `json:"authors"`
 		} `json:"items"`
 	}
