@@ -187,7 +187,7 @@ func TestFeedsEveryViewAndFormat(t *testing.T) {
 			if !strings.HasPrefix(e.ID, "tag:127.0.0.1,2026:item/") {
 				t.Errorf("entry id %q", e.ID)
 			}
-			if e.Source == nil || e.Source.Title == "" || !strings.HasPrefix(e.Source.ID, "https://") {
+			if e.Source == nil || e.Source.Title == "" || !strings.HasPrefix(e.Source.ID, "tag:127.0.0.1,2026:source/") {
 				t.Errorf("%q: source %+v", e.Title, e.Source)
 			}
 			if e.Published == "" || e.Updated == "" || e.Author == "" || e.Lang == "" {
