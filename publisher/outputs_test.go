@@ -314,3 +314,52 @@ func TestPagingBefore1970(t *testing.T) {
 		}
 	}
 }
+
+// TestPagingBefore1970SQLite walks the pages of a real store whose items
+// date from 1900 to 2016: every rel="next" link answers and the pages hold
+// every item once.
+func TestPagingBefore1970SQLite(t *testing.T) {
+	dates := []time.Time{
+		time.Date(2016, 6, 27, 8, 0, 0, 0, time.UTC),
+		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(1969, 7, 20, 20, 17, 0, 0, time.UTC),
+		time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC),
+	}
+	db := sqliteSite(t, []feeds.Source{{Name: "Archive", ConfigURL: "https://archive.example/feed"}}, nil,
+		func(src int) []feeds.Item {
+			var items []feeds.Item
+			for i, at := range dates {
+				items = append(items, feeds.Item{GUID: fmt.Sprintf("old-%d", i), Link: fmt.Sprintf("https://archive.example/%d", i),
+					Title: fmt.Sprintf("旧文%d", i), Published: at})
+			}
+			return items
+		})
+	_, srv := sqliteServer(t, db, "", func(o *publisher.Options) { o.Items = 2 })
+	seen := map[string]int{}
+	next := srv.URL + "/feeds/all.atom"
+	for pages := 0; next != ""; pages++ {
+		if pages > 10 {
+			t.Fatal("paging does not end")
+		}
+		resp, body := fetch(t, "GET", next)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: status %d: %s", next, resp.StatusCode, body)
+		}
+		d := parseAtom(t, body)
+		for _, e := range d.Entries {
+			seen[e.Title]++
+		}
+		next = d.link("next")
+	}
+	if len(seen) != len(dates) {
+		t.Errorf("the pages hold %d items, want %d: %v", len(seen), len(dates), seen)
+	}
+	for title, n := range seen {
+		if n != 1 {
+			t.Errorf("%s on %d pages", title, n)
+		}
+	}
+}

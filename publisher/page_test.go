@@ -257,7 +257,7 @@ func TestNoControlCharacters(t *testing.T) {
 		m.sources[0].Name += "\u0086"
 	})
 	_, srv := newServer(t, store, nil)
-	urls := []string{srv.URL + "/", srv.URL + "/sources.opml", srv.URL + "/sections/paas.html"}
+	urls := []string{srv.URL + "/", srv.URL + "/sources.opml", srv.URL + "/sections/paas.html", srv.URL + "/digest/2016-W26.html", srv.URL + "/digest/2016-W26.md", srv.URL + "/feeds/digest.atom"}
 	for _, v := range []string{"all", "paas"} {
 		for _, f := range publisher.Formats {
 			urls = append(urls, srv.URL+"/feeds/"+v+"."+f)
