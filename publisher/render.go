@@ -235,8 +235,8 @@ func sourceID(opts Options, it *feeds.Item) string {
 	return "tag:" + opts.tagAuthority + ":source/" + strconv.FormatInt(it.SourceID, 10)
 }
 
-// sectionScheme is the scheme of the section categories: the site's
-// section pages, so that scheme and term make the URL of one.
+// sectionScheme is the scheme of the section categories: where the site's
+// section pages are (scheme + term + ".html" is one).
 func sectionScheme(opts Options) string {
 	return opts.BaseURL + "/sections/"
 }
@@ -323,8 +323,10 @@ func entryUpdated(it *feeds.Item) time.Time {
 }
 
 // tagAuthority is the tagging entity of the tag: URIs (RFC 4151) that name
-// feeds and entries: the public host and a fixed year, so that ids never
-// change across restarts.
+// feeds and entries as base would have it: its host and a fixed year. The
+// publisher uses the one of the first base URL it ran with on a store (see
+// Publisher.authority), so that ids change neither across restarts nor
+// when the site moves.
 func tagAuthority(base string) string {
 	host := "localhost"
 	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
