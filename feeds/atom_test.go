@@ -45,12 +45,13 @@ func digestDocument() *feeds.Document {
 				Lang:      "zh-CN",
 				Published: time.Date(2026, 11, 24, 16, 38, 20, 0, cst),
 				Updated:   time.Date(2026, 11, 24, 18, 0, 0, 0, cst),
-				Category:  feeds.Category{Term: "containers", Label: "云计算及容器技术"},
+				Category:  feeds.Category{Term: "containers", Label: "云计算及容器技术", Scheme: "http://127.0.0.1:8080/sections/"},
 				Source: feeds.EntrySource{
 					ID:      "https://docker.example.cn/feed.xml",
 					Title:   "Docker中文社区",
 					Link:    "https://docker.example.cn/",
 					SelfURL: "https://docker.example.cn/feed.xml",
+					Updated: time.Date(2026, 11, 24, 18, 5, 0, 0, cst),
 				},
 			},
 			{
@@ -62,7 +63,7 @@ func digestDocument() *feeds.Document {
 				Author:    "Kubernetes Authors",
 				Lang:      "en",
 				Published: time.Date(2026, 11, 23, 9, 0, 0, 0, time.FixedZone("PST", -8*3600)),
-				Category:  feeds.Category{Term: "paas", Label: "PaaS技术落地实践"},
+				Category:  feeds.Category{Term: "paas", Label: "PaaS技术落地实践", Scheme: "http://127.0.0.1:8080/sections/"},
 				Source: feeds.EntrySource{
 					ID:      "https://kubernetes.io/feed.xml",
 					Title:   "Kubernetes Blog",

@@ -32,7 +32,8 @@ func CursorOf(it *Item) Cursor {
 func (c Cursor) IsZero() bool { return c.Time.IsZero() && c.ID == 0 }
 
 // String encodes c for a URL query: unix milliseconds, a dash, the ID. The
-// zero Cursor encodes as "".
+// zero Cursor encodes as "". Times before 1970 have negative milliseconds,
+// written with a leading minus: "-2208988800000-7" is 1900-01-01, item 7.
 func (c Cursor) String() string {
 	if c.IsZero() {
 		return ""
@@ -45,11 +46,19 @@ func ParseCursor(s string) (Cursor, error) {
 	if s == "" {
 		return Cursor{}, nil
 	}
-	ms, id, ok := strings.Cut(s, "-")
+	// The ID follows the last dash; a dash before the milliseconds is
+	// their sign.
+	i := strings.LastIndexByte(s, '-')
+	if i <= 0 {
+		return Cursor{}, ErrBadCursor
+	}
+	ms, id := s[:i], s[i+1:]
 	t, err1 := strconv.ParseInt(ms, 10, 64)
 	n, err2 := strconv.ParseInt(id, 10, 64)
-	// Digits only: ParseInt would accept a sign, which String never writes.
-	if !ok || err1 != nil || err2 != nil || t < 0 || n <= 0 || !digits(ms) || !digits(id) {
+	// Digits only, but for the minus String writes before 1970: ParseInt
+	// would also take a plus, and "-0" is not what String writes for 1970.
+	neg := strings.HasPrefix(ms, "-")
+	if err1 != nil || err2 != nil || n <= 0 || !digits(strings.TrimPrefix(ms, "-")) || !digits(id) || (neg && t == 0) {
 		return Cursor{}, ErrBadCursor
 	}
 	return Cursor{Time: time.UnixMilli(t).UTC(), ID: n}, nil

@@ -16,6 +16,7 @@ type jsonFeed struct {
 	Description string         `json:"description,omitempty"`
 	NextURL     string         `json:"next_url,omitempty"`
 	Language    string         `json:"language,omitempty"`
+	Author      *jsonAuthor    `json:"author,omitempty"` // JSON Feed 1.0, for older readers
 	Authors     []jsonAuthor   `json:"authors,omitempty"`
 	Hubs        []jsonHub      `json:"hubs,omitempty"`
 	Items       []jsonFeedItem `json:"items"`
@@ -31,18 +32,28 @@ type jsonHub struct {
 }
 
 type jsonFeedItem struct {
-	ID            string       `json:"id"`
-	URL           string       `json:"url,omitempty"`
-	Title         string       `json:"title,omitempty"`
-	ContentHTML   string       `json:"content_html,omitempty"`
-	ContentText   string       `json:"content_text,omitempty"`
-	Summary       string       `json:"summary,omitempty"`
-	DatePublished string       `json:"date_published,omitempty"`
-	DateModified  string       `json:"date_modified,omitempty"`
-	Authors       []jsonAuthor `json:"authors,omitempty"`
-	Tags          []string     `json:"tags,omitempty"`
-	Language      string       `json:"language,omitempty"`
-	Source        *jsonSource  `json:"_source,omitempty"`
+	ID            string        `json:"id"`
+	URL           string        `json:"url,omitempty"`
+	Title         string        `json:"title,omitempty"`
+	ContentHTML   string        `json:"content_html,omitempty"`
+	ContentText   string        `json:"content_text,omitempty"`
+	Summary       string        `json:"summary,omitempty"`
+	DatePublished string        `json:"date_published,omitempty"`
+	DateModified  string        `json:"date_modified,omitempty"`
+	Author        *jsonAuthor   `json:"author,omitempty"` // JSON Feed 1.0, for older readers
+	Authors       []jsonAuthor  `json:"authors,omitempty"`
+	Tags          []string      `json:"tags,omitempty"`
+	Language      string        `json:"language,omitempty"`
+	Category      *jsonCategory `json:"_category,omitempty"`
+	Source        *jsonSource   `json:"_source,omitempty"`
+}
+
+// jsonCategory is an extension carrying the whole category, of which the
+// tag is only the label: the same term, scheme and label as Atom's.
+type jsonCategory struct {
+	Term   string `json:"term"`
+	Scheme string `json:"scheme,omitempty"`
+	Label  string `json:"label,omitempty"`
 }
 
 // jsonSource is an extension (JSON Feed allows keys starting with "_")
@@ -57,8 +68,12 @@ type jsonSource struct {
 // map to home_page_url (alternate), feed_url (self), next_url (next) and
 // hubs (hub, as WebSub); each entry's HTML becomes content_html and its
 // summary, as plain text, the summary. An entry with no HTML at all gets its
-// title as content_text, since an item needs one or the other.
+// title as content_text, since an item needs one or the other. Authors are
+// written twice: as 1.1's authors and as 1.0's author, which older readers
+// look for. The category's label is the item's tag; the category itself is
+// the "_category" extension.
 func WriteJSONFeed(w io.Writer, d *Document) error {
+	d = printable(d)
 	f := jsonFeed{
 		Version:     JSONFeedVersion,
 		Title:       d.Title,
@@ -71,6 +86,7 @@ func WriteJSONFeed(w io.Writer, d *Document) error {
 	}
 	if d.Author != "" {
 		f.Authors = []jsonAuthor{{Name: d.Author}}
+		f.Author = &f.Authors[0]
 	}
 	for _, l := range d.Links {
 		if l.Rel == "hub" {
@@ -106,13 +122,15 @@ func WriteJSONFeed(w io.Writer, d *Document) error {
 		}
 		if author != "" {
 			it.Authors = []jsonAuthor{{Name: author}}
+			it.Author = &it.Authors[0]
 		}
-		if e.Category.Label != "" {
-			it.Tags = []string{e.Category.Label}
-		} else if e.Category.Term != "" {
-			it.Tags = []string{e.Category.Term}
+		if c := e.Category; c.Term != "" || c.Label != "" {
+			it.Tags = []string{firstNonEmpty(c.Label, c.Term)}
+			if c.Term != "" {
+				it.Category = &jsonCategory{Term: c.Term, Scheme: c.Scheme, Label: c.Label}
+			}
 		}
-		if e.Source.Title != "" || e.Source.SelfURL != "" {
+		if e.Source.Title != "" || e.Source.SelfURL != "" || e.Source.Link != "" {
 			it.Source = &jsonSource{Title: e.Source.Title, FeedURL: e.Source.SelfURL, HomePageURL: e.Source.Link}
 		}
 		f.Items = append(f.Items, it)

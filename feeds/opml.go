@@ -48,9 +48,11 @@ type opmlOutline struct {
 // WriteOPML writes o as an OPML 2.0 subscription list, one outline per
 // source in o's order: its name as text and title, its configured URL as
 // xmlUrl, its website and language (as learnt from its feed) as htmlUrl and
-// language, and its tags, comma-separated, as category.
+// language, and its tags, comma-separated, as category. Control characters
+// are left out. The URLs are written as given: a list published beyond the
+// operator should have been through RedactURL.
 func WriteOPML(w io.Writer, o *OPML) error {
-	doc := opmlDoc{Version: "2.0", Head: opmlHead{Title: o.Title}}
+	doc := opmlDoc{Version: "2.0", Head: opmlHead{Title: dropControls(o.Title)}}
 	if !o.Created.IsZero() {
 		doc.Head.DateCreated = rfc1123(o.Created)
 	}
@@ -62,14 +64,15 @@ func WriteOPML(w io.Writer, o *OPML) error {
 		if name == "" {
 			name = s.ConfigURL
 		}
+		name = dropControls(name)
 		doc.Body.Outlines = append(doc.Body.Outlines, opmlOutline{
 			Type:     "rss",
 			Text:     name,
 			Title:    name,
-			XMLURL:   s.ConfigURL,
-			HTMLURL:  s.State.FeedLink,
-			Language: s.State.FeedLang,
-			Category: strings.Join(s.Tags, ","),
+			XMLURL:   dropControls(s.ConfigURL),
+			HTMLURL:  dropControls(s.State.FeedLink),
+			Language: dropControls(s.State.FeedLang),
+			Category: dropControls(strings.Join(s.Tags, ",")),
 		})
 	}
 	return writeXML(w, doc)

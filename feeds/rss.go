@@ -38,20 +38,25 @@ type rssLink struct {
 }
 
 type rssItem struct {
-	Title       string     `xml:"title,omitempty"`
-	Link        string     `xml:"link,omitempty"`
-	Description string     `xml:"description,omitempty"`
-	Content     string     `xml:"content:encoded,omitempty"`
-	Creator     string     `xml:"dc:creator,omitempty"`
-	Category    string     `xml:"category,omitempty"`
-	GUID        rssGUID    `xml:"guid"`
-	PubDate     string     `xml:"pubDate,omitempty"`
-	Source      *rssSource `xml:"source,omitempty"`
+	Title       string       `xml:"title,omitempty"`
+	Link        string       `xml:"link,omitempty"`
+	Description string       `xml:"description,omitempty"`
+	Content     string       `xml:"content:encoded,omitempty"`
+	Creator     string       `xml:"dc:creator,omitempty"`
+	Category    *rssCategory `xml:"category,omitempty"`
+	GUID        rssGUID      `xml:"guid"`
+	PubDate     string       `xml:"pubDate,omitempty"`
+	Source      *rssSource   `xml:"source,omitempty"`
 }
 
 type rssGUID struct {
 	IsPermaLink string `xml:"isPermaLink,attr"`
 	ID          string `xml:",chardata"`
+}
+
+type rssCategory struct {
+	Domain string `xml:"domain,attr,omitempty"`
+	Term   string `xml:",chardata"`
 }
 
 type rssSource struct {
@@ -63,7 +68,12 @@ type rssSource struct {
 // isPermaLink="false"; the document's links become atom:link elements, so
 // rel="self", rel="hub" and RFC 5005 paging links survive; the channel's
 // <link> is the document's rel="alternate" link.
+//
+// An entry's category is written as <category domain="scheme">term</category>
+// (the term within the scheme's taxonomy, as RSS 2.0 defines the element),
+// or, without a scheme, as the label that readers show.
 func WriteRSS(w io.Writer, d *Document) error {
+	d = printable(d)
 	desc := d.Subtitle
 	if desc == "" {
 		desc = d.Title
@@ -92,17 +102,21 @@ func WriteRSS(w io.Writer, d *Document) error {
 	for i := range d.Entries {
 		e := &d.Entries[i]
 		it := &rssItem{
-			Title:    e.Title,
-			Link:     e.Link,
-			Creator:  e.Author,
-			Category: e.Category.Label,
-			GUID:     rssGUID{IsPermaLink: "false", ID: e.ID},
+			Title:   e.Title,
+			Link:    e.Link,
+			Creator: e.Author,
+			GUID:    rssGUID{IsPermaLink: "false", ID: e.ID},
 		}
 		if it.Creator == "" {
 			it.Creator = e.Source.Title
 		}
-		if it.Category == "" {
-			it.Category = e.Category.Term
+		switch c := e.Category; {
+		case c.Scheme != "" && c.Term != "":
+			it.Category = &rssCategory{Domain: c.Scheme, Term: c.Term}
+		case c.Label != "":
+			it.Category = &rssCategory{Term: c.Label}
+		case c.Term != "":
+			it.Category = &rssCategory{Term: c.Term}
 		}
 		// The description is the short text; content:encoded carries the
 		// full text when there is more.
@@ -122,8 +136,9 @@ func WriteRSS(w io.Writer, d *Document) error {
 		if !date.IsZero() {
 			it.PubDate = rfc1123(date)
 		}
-		if e.Source.SelfURL != "" {
-			it.Source = &rssSource{URL: e.Source.SelfURL, Title: e.Source.Title}
+		// RSS's <source> needs a url: the feed's, else the site's.
+		if u := firstNonEmpty(e.Source.SelfURL, e.Source.Link); u != "" {
+			it.Source = &rssSource{URL: u, Title: e.Source.Title}
 		}
 		ch.Items = append(ch.Items, it)
 	}

@@ -51,6 +51,7 @@ type memStore struct {
 	items   []feeds.Item
 	sources []feeds.Source
 	calls   map[string]int
+	kept    map[string]string
 	gate    chan struct{} // when set, PublishedItems waits for it to close
 	entered chan string   // when set, PublishedItems reports its section here
 	err     error
@@ -76,6 +77,22 @@ func (m *memStore) Version(ctx context.Context) (int64, error) {
 }
 
 func (m *memStore) Ping(ctx context.Context) error { return m.err }
+
+func (m *memStore) KeepValue(ctx context.Context, key, value string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return "", m.err
+	}
+	if v, ok := m.kept[key]; ok {
+		return v, nil
+	}
+	if m.kept == nil {
+		m.kept = map[string]string{}
+	}
+	m.kept[key] = value
+	return value, nil
+}
 
 func (m *memStore) Sources(ctx context.Context) ([]feeds.Source, error) {
 	m.mu.Lock()

@@ -3,6 +3,9 @@ package publisher
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -14,13 +17,18 @@ import (
 	"github.com/feedcurator/feedcurator/internal/logkey"
 )
 
+//go:embed favicon.ico
+var faviconICO []byte
+
 // Handler serves the site:
 //
 //	GET /                        the page: each section's newest items, every feed
 //	GET /feeds/{view}.{format}   view: all, digest or a section; format: atom, rss, json
 //	GET /feeds/{view}.{format}?before=CURSOR   an older page (RFC 5005 rel="next")
 //	GET /digest/{YYYY-Www}.html  a digest issue; .md for its Markdown
+//	GET /sections/{id}.html      a section's items; ?before=CURSOR for older ones
 //	GET /sources.opml            the subscribed sources
+//	GET /favicon.ico             the site's icon
 //	GET /healthz                 200 when the store answers, else 503
 //
 // Documents are served from memory with strong ETags and Last-Modified
@@ -32,7 +40,9 @@ func (p *Publisher) Handler() http.Handler {
 	mux.HandleFunc("GET /index.html", p.serveIndex)
 	mux.HandleFunc("GET /feeds/{file}", p.serveFeed)
 	mux.HandleFunc("GET /digest/{file}", p.serveDigest)
+	mux.HandleFunc("GET /sections/{file}", p.serveSection)
 	mux.HandleFunc("GET /sources.opml", p.serveOPML)
+	mux.HandleFunc("GET /favicon.ico", p.serveFavicon)
 	mux.HandleFunc("GET /healthz", p.serveHealth)
 	return mux
 }
@@ -105,6 +115,57 @@ func (p *Publisher) serveDigest(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", pageCSP)
 	}
 	p.serve(w, r, rd, archiveMaxAge)
+}
+
+func (p *Publisher) serveSection(w http.ResponseWriter, r *http.Request) {
+	id, ok := strings.CutSuffix(r.PathValue("file"), ".html")
+	if !ok || id == AllView || id == DigestView || !p.HasView(id) {
+		p.notFound(w, r)
+		return
+	}
+	var cursor string
+	if r.URL.RawQuery != "" {
+		cursor = r.URL.Query().Get("before")
+	}
+	before, err := feeds.ParseCursor(cursor)
+	if err != nil {
+		http.Error(w, "bad before= cursor", http.StatusBadRequest)
+		return
+	}
+	rd, err := p.SectionPage(r.Context(), id, before)
+	if errors.Is(err, feeds.ErrNotFound) {
+		p.notFound(w, r)
+		return
+	} else if err != nil {
+		p.failed(w, r, err)
+		return
+	}
+	maxAge := p.options().MaxAge
+	if !before.IsZero() {
+		maxAge = archiveMaxAge
+	}
+	w.Header().Set("Content-Security-Policy", pageCSP)
+	p.serve(w, r, rd, maxAge)
+}
+
+// favicon is the site's icon, embedded; it never changes while the
+// binary runs, so clients may keep it for a week.
+var favicon = func() *Rendered {
+	sum := sha256.Sum256(faviconICO)
+	r := &Rendered{
+		Body:        faviconICO,
+		ETag:        `"` + hex.EncodeToString(sum[:12]) + `"`,
+		ContentType: "image/x-icon",
+		sum:         sum,
+	}
+	r.formatHeaders(faviconMaxAge)
+	return r
+}()
+
+const faviconMaxAge = 7 * 24 * time.Hour
+
+func (p *Publisher) serveFavicon(w http.ResponseWriter, r *http.Request) {
+	p.serve(w, r, favicon, faviconMaxAge)
 }
 
 func (p *Publisher) serveOPML(w http.ResponseWriter, r *http.Request) {

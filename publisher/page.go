@@ -6,7 +6,10 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"net/url"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/feedcurator/feedcurator/feeds"
 )
@@ -15,8 +18,19 @@ import (
 var templateFiles embed.FS
 
 var templates = template.Must(template.New("").Funcs(template.FuncMap{
-	"inc": func(i int) int { return i + 1 },
+	"inc":  func(i int) int { return i + 1 },
+	"when": when,
 }).ParseFS(templateFiles, "templates/*.html"))
+
+// when is a time as the pages show it: to the minute, with its zone, e.g.
+// "2016-06-27 16:30 CST", or "+08:00" for a zone without an abbreviation.
+func when(t time.Time) string {
+	zone, _ := t.Zone()
+	if zone == "" || zone[0] == '+' || zone[0] == '-' {
+		zone = t.Format("-07:00")
+	}
+	return t.Format("2006-01-02 15:04") + " " + zone
+}
 
 // summaryRunes is the length of the summaries on the page.
 const summaryRunes = 140
@@ -45,6 +59,7 @@ type feedRow struct {
 
 type pageItem struct {
 	Title, Link, Source, Summary string
+	Lang                         string // when it differs from the page's
 	Date                         time.Time
 }
 
@@ -52,6 +67,7 @@ type pageSection struct {
 	feeds.Section
 	Feeds []feedLink
 	Items []pageItem
+	More  string // the section's page, when it has more items than shown
 }
 
 type issueLink struct {
@@ -128,35 +144,22 @@ func (p *Publisher) renderIndex(ctx context.Context, s snapshot) ([]byte, time.T
 		data.Feeds = append(data.Feeds, feedRow{Title: label, Links: feedLinks(opts, v)})
 	}
 	for _, sec := range opts.Sections {
-		items, err := p.store.PublishedItems(ctx, sec.ID, feeds.Cursor{}, opts.PageItems)
+		// One more than shown tells whether the section page has more.
+		items, err := p.store.PublishedItems(ctx, sec.ID, feeds.Cursor{}, opts.PageItems+1)
 		if err != nil {
 			return nil, time.Time{}, fmt.Errorf("load items of %s: %w", sec.ID, err)
 		}
 		ps := pageSection{Section: sec, Feeds: feedLinks(opts, sec.ID)}
+		if len(items) > opts.PageItems {
+			items = items[:opts.PageItems]
+			ps.More = sectionURL(opts, sec.ID, feeds.Cursor{})
+		}
 		for i := range items {
 			it := &items[i]
-			text := feeds.PlainText(it.Summary)
-			if text == "" {
-				text = feeds.PlainText(it.Content)
-			}
-			pi := pageItem{
-				Title:   plainTitle(it.Title),
-				Link:    safeURL(it.Link),
-				Source:  firstNonEmpty(it.SourceName, it.SourceTitle),
-				Summary: feeds.Summarize(text, summaryRunes),
-				Date:    it.Published,
-			}
-			if pi.Date.IsZero() {
-				pi.Date = it.SortTime
-			}
-			pi.Date = pi.Date.In(loc)
-			if pi.Title == "" {
-				pi.Title = firstNonEmpty(feeds.Summarize(text, 60), "(untitled)")
-			}
 			if u := entryUpdated(it); u.After(data.Updated) {
 				data.Updated = u
 			}
-			ps.Items = append(ps.Items, pi)
+			ps.Items = append(ps.Items, newPageItem(opts, it))
 		}
 		data.Sections = append(data.Sections, ps)
 	}
@@ -178,6 +181,154 @@ func (p *Publisher) renderIndex(ctx context.Context, s snapshot) ([]byte, time.T
 		return nil, time.Time{}, fmt.Errorf("render page: %w", err)
 	}
 	return buf.Bytes(), data.Updated, nil
+}
+
+// newPageItem is an item as the pages show it: plain text, its date in the
+// configured time zone, its language where it is not the page's.
+func newPageItem(opts Options, it *feeds.Item) pageItem {
+	text := feeds.PlainText(it.Summary)
+	if text == "" {
+		text = feeds.PlainText(it.Content)
+	}
+	text = printable(text)
+	pi := pageItem{
+		Title:   printable(plainTitle(it.Title)),
+		Link:    safeURL(it.Link),
+		Source:  printable(firstNonEmpty(it.SourceName, it.SourceTitle)),
+		Summary: feeds.Summarize(text, summaryRunes),
+		Date:    it.Published,
+	}
+	if pi.Date.IsZero() {
+		pi.Date = it.SortTime
+	}
+	pi.Date = pi.Date.In(opts.Location)
+	if pi.Title == "" {
+		pi.Title = firstNonEmpty(feeds.Summarize(text, 60), "(untitled)")
+	}
+	pi.Lang = itemLang(opts.Lang, it.Lang, pi.Title)
+	return pi
+}
+
+// itemLang is the lang attribute of an item on a page in pageLang: the
+// item's language where it differs, "" where it is the page's. An item of
+// unknown language on a Chinese, Japanese or Korean page whose title is in
+// Latin letters only is taken to be English, so that browsers and screen
+// readers do not read it as Chinese.
+func itemLang(pageLang, lang, title string) string {
+	if lang == "" {
+		if !cjkLang(pageLang) || !latinOnly(title) {
+			return ""
+		}
+		lang = "en"
+	}
+	if sameLang(pageLang, lang) {
+		return ""
+	}
+	return lang
+}
+
+// sameLang reports whether language tags a and b name the same language
+// for the page's purpose: equal, or one a prefix of the other ("zh" and
+// "zh-CN").
+func sameLang(a, b string) bool {
+	a, b = strings.ToLower(a), strings.ToLower(b)
+	return a == b || strings.HasPrefix(a, b+"-") || strings.HasPrefix(b, a+"-")
+}
+
+func cjkLang(tag string) bool {
+	primary, _, _ := strings.Cut(strings.ToLower(tag), "-")
+	return primary == "zh" || primary == "ja" || primary == "ko"
+}
+
+// latinOnly reports whether s has letters and all of them are Latin.
+func latinOnly(s string) bool {
+	letters := false
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			if !unicode.Is(unicode.Latin, r) {
+				return false
+			}
+			letters = true
+		}
+	}
+	return letters
+}
+
+type sectionData struct {
+	Lang, Title, SiteTitle, Home string
+	Section                      pageSection
+	Alternates                   []alternate
+	Older, First                 string
+}
+
+func sectionURL(opts Options, id string, before feeds.Cursor) string {
+	u := opts.BaseURL + "/sections/" + id + ".html"
+	if !before.IsZero() {
+		u += "?before=" + url.QueryEscape(before.String())
+	}
+	return u
+}
+
+// SectionPage returns the HTML page of a section's items, newest first,
+// Options.Items of them from before (the zero Cursor: from the newest),
+// linking to the page of the older ones: every published item is reachable
+// from the site's page this way.
+func (p *Publisher) SectionPage(ctx context.Context, id string, before feeds.Cursor) (*Rendered, error) {
+	key := "section:" + id
+	if !before.IsZero() {
+		key += "?before=" + before.String()
+	}
+	return p.get(ctx, key, "text/html; charset=utf-8", func(ctx context.Context, s snapshot) ([]byte, time.Time, error) {
+		return p.renderSection(ctx, s, id, before, false)
+	})
+}
+
+// renderSection renders a section page; static leaves out the link to the
+// older items, which a static copy cannot serve.
+func (p *Publisher) renderSection(ctx context.Context, s snapshot, id string, before feeds.Cursor, static bool) ([]byte, time.Time, error) {
+	opts := s.opts
+	var sec *feeds.Section
+	for i := range opts.Sections {
+		if opts.Sections[i].ID == id {
+			sec = &opts.Sections[i]
+		}
+	}
+	if sec == nil {
+		return nil, time.Time{}, fmt.Errorf("section %s: %w", id, feeds.ErrNotFound)
+	}
+	items, err := p.store.PublishedItems(ctx, id, before, opts.Items+1)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("load items of %s: %w", id, err)
+	}
+	data := sectionData{
+		Lang:       opts.Lang,
+		Title:      sec.Title + " · " + opts.Title,
+		SiteTitle:  opts.Title,
+		Home:       opts.BaseURL + "/",
+		Section:    pageSection{Section: *sec, Feeds: feedLinks(opts, id)},
+		Alternates: alternates(opts),
+	}
+	if len(items) > opts.Items {
+		items = items[:opts.Items]
+		if !static {
+			data.Older = sectionURL(opts, id, feeds.CursorOf(&items[len(items)-1]))
+		}
+	}
+	if !before.IsZero() {
+		data.First = sectionURL(opts, id, feeds.Cursor{})
+	}
+	var modified time.Time
+	for i := range items {
+		if u := entryUpdated(&items[i]); u.After(modified) {
+			modified = u
+		}
+		data.Section.Items = append(data.Section.Items, newPageItem(opts, &items[i]))
+	}
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, "section.html", data); err != nil {
+		return nil, time.Time{}, fmt.Errorf("render section %s: %w", id, err)
+	}
+	return buf.Bytes(), modified, nil
 }
 
 type digestData struct {
@@ -251,10 +402,31 @@ func (p *Publisher) renderOPML(ctx context.Context, s snapshot) ([]byte, time.Ti
 	if err != nil {
 		return nil, time.Time{}, err
 	}
+	// The list is public: no source URL's credentials go in it (a feed
+	// URL holding a token stays unsubscribable, but is not given away).
+	var modified time.Time
+	for i := range sources {
+		src := &sources[i]
+		src.ConfigURL = feeds.RedactURL(src.ConfigURL)
+		src.State.URL = feeds.RedactURL(src.State.URL)
+		if src.Name == "" && src.State.FeedTitle == "" {
+			src.Name = src.ConfigURL
+		}
+		if src.State.LastSuccess.After(modified) {
+			modified = src.State.LastSuccess
+		}
+	}
 	var buf bytes.Buffer
 	// No dateCreated: the document would change on every render.
 	if err := feeds.WriteOPML(&buf, &feeds.OPML{Title: s.opts.Title, Sources: sources}); err != nil {
 		return nil, time.Time{}, fmt.Errorf("write opml: %w", err)
 	}
-	return buf.Bytes(), time.Time{}, nil
+	// What the list says of a source (its website, its language) changes
+	// only when it is fetched; a list whose bytes change otherwise (a
+	// source renamed in the configuration) gets a later Last-Modified from
+	// newRendered. Without any fetch yet, the list is as of now.
+	if modified.IsZero() {
+		modified = s.opts.Now()
+	}
+	return buf.Bytes(), modified, nil
 }

@@ -28,6 +28,9 @@ type Store interface {
 	Sources(ctx context.Context) ([]feeds.Source, error)
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
+	// KeepValue returns the value kept under key, keeping value first if
+	// there is none: the first value kept for a key stays for good.
+	KeepValue(ctx context.Context, key, value string) (string, error)
 }
 
 // Digest is the weekly digest as the publisher consumes it;
@@ -106,6 +109,10 @@ type Options struct {
 
 	// DigestIssues is the number of issues in the digest feed (default 10).
 	DigestIssues int
+
+	// tagAuthority is the authority of the tag: ids, as kept in the
+	// store (see Publisher.authority); set in each render's snapshot.
+	tagAuthority string
 }
 
 const (
@@ -132,6 +139,8 @@ type Publisher struct {
 	gen     uint64 // bumped by SetOptions, invalidating the cache
 	cache   map[string]*Rendered
 	renders singleflight.Group
+
+	tagAuth string // the kept tag: authority, once read; under mu
 
 	refreshMu sync.Mutex // serialises Refresh
 	refreshed stamp      // what the last Refresh saw
@@ -250,9 +259,40 @@ func (p *Publisher) current(ctx context.Context) (stamp, snapshot, error) {
 	}
 	p.mu.Lock()
 	s := snapshot{opts: p.opts, digest: p.opts.Digest}
-	gen := p.gen
+	gen, auth := p.gen, p.tagAuth
 	p.mu.Unlock()
+	if auth == "" {
+		if auth, err = p.authority(ctx, s.opts.BaseURL); err != nil {
+			return stamp{}, snapshot{}, err
+		}
+	}
+	s.opts.tagAuthority = auth
 	return stamp{version: v, gen: gen, week: s.digest.Latest(s.opts.Now())}, s, nil
+}
+
+// tagAuthorityKey is the store's key for the authority of the tag: ids.
+const tagAuthorityKey = "tag_authority"
+
+// authority returns the authority of the tag: URIs that name the feeds and
+// their entries. It is taken from the base URL the first time the
+// publisher runs on a store, and kept there: ids must not change when the
+// site moves (from the example's 127.0.0.1 to its real domain, say), or
+// every reader would show every entry again. A store written before the
+// authority was kept gets the one its ids already have.
+func (p *Publisher) authority(ctx context.Context, base string) (string, error) {
+	auth, err := p.store.KeepValue(ctx, tagAuthorityKey, tagAuthority(base))
+	if err != nil {
+		return "", fmt.Errorf("read tag authority: %w", err)
+	}
+	if auth == "" {
+		auth = tagAuthority(base)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tagAuth == "" {
+		p.tagAuth = auth
+	}
+	return p.tagAuth, nil
 }
 
 func (p *Publisher) options() Options {

@@ -40,13 +40,15 @@ type atomDoc struct {
 		Content   string `xml:"content"`
 		Author    string `xml:"author>name"`
 		Category  struct {
-			Term  string `xml:"term,attr"`
-			Label string `xml:"label,attr"`
+			Term   string `xml:"term,attr"`
+			Scheme string `xml:"scheme,attr"`
+			Label  string `xml:"label,attr"`
 		} `xml:"category"`
 		Source *struct {
-			ID    string `xml:"id"`
-			Title string `xml:"title"`
-			Links []link `xml:"link"`
+			ID      string `xml:"id"`
+			Title   string `xml:"title"`
+			Updated string `xml:"updated"`
+			Links   []link `xml:"link"`
 		} `xml:"source"`
 	} `xml:"entry"`
 }
@@ -187,8 +189,14 @@ func TestFeedsEveryViewAndFormat(t *testing.T) {
 			if !strings.HasPrefix(e.ID, "tag:127.0.0.1,2026:item/") {
 				t.Errorf("entry id %q", e.ID)
 			}
-			if e.Source == nil || e.Source.Title == "" || !strings.HasPrefix(e.Source.ID, "https://") {
+			if e.Source == nil || e.Source.Title == "" || !strings.HasPrefix(e.Source.ID, "tag:127.0.0.1,2026:source/") {
 				t.Errorf("%q: source %+v", e.Title, e.Source)
+			} else if _, err := time.Parse(time.RFC3339, e.Source.Updated); err != nil {
+				// The W3C validator: "Missing source element: updated".
+				t.Errorf("%q: source updated %q: %v", e.Title, e.Source.Updated, err)
+			}
+			if e.Category.Scheme != srv.URL+"/sections/" || e.Category.Label == "" {
+				t.Errorf("%q: category %+v, want scheme %s/sections/ and a label", e.Title, e.Category, srv.URL)
 			}
 			if e.Published == "" || e.Updated == "" || e.Author == "" || e.Lang == "" {
 				t.Errorf("%q: published %q updated %q author %q lang %q", e.Title, e.Published, e.Updated, e.Author, e.Lang)
@@ -245,6 +253,12 @@ func TestFeedsEveryViewAndFormat(t *testing.T) {
 	for i := range a.Entries {
 		if a.Entries[i].ID != r.Channel.Items[i].GUID || a.Entries[i].ID != j.Items[i].ID {
 			t.Errorf("entry %d: ids %q %q %q", i, a.Entries[i].ID, r.Channel.Items[i].GUID, j.Items[i].ID)
+		}
+		// And the same category: the section id as Atom's term and RSS's
+		// value, its title as Atom's label and JSON's tag.
+		c := a.Entries[i].Category
+		if r.Channel.Items[i].Category != c.Term || len(j.Items[i].Tags) != 1 || j.Items[i].Tags[0] != c.Label {
+			t.Errorf("entry %d: atom category %+v, rss %q, json tags %q", i, c, r.Channel.Items[i].Category, j.Items[i].Tags)
 		}
 	}
 

@@ -288,10 +288,11 @@ func TestJSONFeed(t *testing.T) {
 	_, urls := readerServer(t)
 	topKeys := map[string]bool{"version": true, "title": true, "home_page_url": true, "feed_url": true, "description": true,
 		"user_comment": true, "next_url": true, "icon": true, "favicon": true, "authors": true, "language": true,
+		"author":  true, // 1.0's, deprecated by 1.1 but still read by older readers
 		"expired": true, "hubs": true, "items": true}
 	itemKeys := map[string]bool{"id": true, "url": true, "external_url": true, "title": true, "content_html": true,
 		"content_text": true, "summary": true, "image": true, "banner_image": true, "date_published": true,
-		"date_modified": true, "authors": true, "tags": true, "language": true, "attachments": true}
+		"date_modified": true, "authors": true, "author": true, "tags": true, "language": true, "attachments": true}
 	for _, u := range urls {
 		if !strings.Contains(u, ".json") {
 			continue

@@ -119,7 +119,7 @@ func baseDocument(opts Options, view, format string, before feeds.Cursor) *feeds
 		home += "#" + view
 	}
 	d := &feeds.Document{
-		ID:        "tag:" + tagAuthority(opts.BaseURL) + ":feed/" + view,
+		ID:        "tag:" + opts.tagAuthority + ":feed/" + view,
 		Title:     viewTitle(opts, view),
 		Subtitle:  opts.Subtitle,
 		Lang:      opts.Lang,
@@ -199,13 +199,8 @@ func (p *Publisher) itemEntry(opts Options, it *feeds.Item, titles map[string]st
 		Lang:      it.Lang,
 		Published: it.Published,
 		Updated:   entryUpdated(it),
-		Category:  feeds.Category{Term: it.Section, Label: titles[it.Section]},
-		Source: feeds.EntrySource{
-			ID:      safeURL(it.SourceURL),
-			Title:   firstNonEmpty(it.SourceName, it.SourceTitle),
-			Link:    safeURL(it.SourceLink),
-			SelfURL: safeURL(it.SourceURL),
-		},
+		Category:  feeds.Category{Term: it.Section, Label: titles[it.Section], Scheme: sectionScheme(opts)},
+		Source:    entrySource(opts, it),
 	}
 	if e.Category.Label == "" {
 		e.Category.Label = it.Section
@@ -227,10 +222,53 @@ func (p *Publisher) itemEntry(opts Options, it *feeds.Item, titles map[string]st
 	return e
 }
 
-// itemID is an entry's id: a tag: URI (RFC 4151) from the public host,
-// the source and the item's key within it, all of which outlive restarts.
+// itemID is an entry's id: a tag: URI (RFC 4151) from the kept authority
+// (see Publisher.authority), the source's row and the item's key within
+// it, all of which outlive restarts, a new base_url and a new source URL.
 func itemID(opts Options, it *feeds.Item) string {
-	return "tag:" + tagAuthority(opts.BaseURL) + ":item/" + strconv.FormatInt(it.SourceID, 10) + "/" + keyHash(it.Key)
+	return "tag:" + opts.tagAuthority + ":item/" + strconv.FormatInt(it.SourceID, 10) + "/" + keyHash(it.Key)
+}
+
+// sourceID names the feed an entry came from in Atom's <source>: by its
+// row, not its URL, which may hold credentials and may change.
+func sourceID(opts Options, it *feeds.Item) string {
+	return "tag:" + opts.tagAuthority + ":source/" + strconv.FormatInt(it.SourceID, 10)
+}
+
+// sectionScheme is the scheme of the section categories: where the site's
+// section pages are (scheme + term + ".html" is one).
+func sectionScheme(opts Options) string {
+	return opts.BaseURL + "/sections/"
+}
+
+// entrySource describes the feed an item came from without anything
+// private in its URL: a feed URL holding credentials (user:password@, or a
+// token in its query) is left out when the source's website can stand for
+// it, and published redacted (feeds.RedactURL) otherwise.
+func entrySource(opts Options, it *feeds.Item) feeds.EntrySource {
+	src := feeds.EntrySource{
+		ID:      sourceID(opts, it),
+		Title:   firstNonEmpty(it.SourceName, it.SourceTitle),
+		Link:    safeURL(it.SourceLink),
+		Updated: sourceUpdated(it),
+	}
+	if u := safeURL(it.SourceURL); u != "" {
+		if r := feeds.RedactURL(u); r == u || src.Link == "" {
+			src.SelfURL = r
+		}
+	}
+	return src
+}
+
+// sourceUpdated is the <updated> of an entry's source: the source feed as
+// it was when the item was taken from it (RFC 4287 4.2.11 keeps the source
+// feed's metadata as of the copy), which is the fetch that brought the
+// item. It does not move with every later poll, so the entry stays put.
+func sourceUpdated(it *feeds.Item) time.Time {
+	if !it.FetchedAt.IsZero() {
+		return it.FetchedAt
+	}
+	return entryUpdated(it)
 }
 
 // digestDocument lists the newest digest issues, one entry each, linking
@@ -244,7 +282,7 @@ func (p *Publisher) digestDocument(ctx context.Context, s snapshot, format strin
 	d := baseDocument(opts, DigestView, format, feeds.Cursor{})
 	for _, is := range issues {
 		e := feeds.Entry{
-			ID:        "tag:" + tagAuthority(opts.BaseURL) + ":digest/" + is.Week.String(),
+			ID:        "tag:" + opts.tagAuthority + ":digest/" + is.Week.String(),
 			Title:     is.Title,
 			Link:      digestURL(opts, is.Week, "html"),
 			Summary:   issueSummary(is),
@@ -285,8 +323,10 @@ func entryUpdated(it *feeds.Item) time.Time {
 }
 
 // tagAuthority is the tagging entity of the tag: URIs (RFC 4151) that name
-// feeds and entries: the public host and a fixed year, so that ids never
-// change across restarts.
+// feeds and entries as base would have it: its host and a fixed year. The
+// publisher uses the one of the first base URL it ran with on a store (see
+// Publisher.authority), so that ids change neither across restarts nor
+// when the site moves.
 func tagAuthority(base string) string {
 	host := "localhost"
 	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {

@@ -140,11 +140,13 @@ func (p *Publisher) ping(ctx context.Context, opts Options, topic string) error 
 //
 //	index.html
 //	feeds/{view}.{atom,rss,json}   every view, first page only
+//	sections/{id}.html             every section, first page only
 //	digest/{YYYY-Www}.html, .md    the recent digest issues
 //	sources.opml
+//	favicon.ico
 //
-// The static feeds carry no paging links: a static host cannot answer
-// ?before= queries.
+// The static feeds and section pages carry no paging links: a static host
+// cannot answer ?before= queries.
 func (p *Publisher) WriteStatic(ctx context.Context, dir string) error {
 	_, snap, err := p.current(ctx)
 	if err != nil {
@@ -174,6 +176,14 @@ func (p *Publisher) writeStatic(ctx context.Context, s snapshot, dir string) err
 		return err
 	}
 	files["sources.opml"] = opml
+	files["favicon.ico"] = faviconICO
+	for _, sec := range s.opts.Sections {
+		body, _, err := p.renderSection(ctx, s, sec.ID, feeds.Cursor{}, true)
+		if err != nil {
+			return err
+		}
+		files[filepath.Join("sections", sec.ID+".html")] = body
+	}
 	issues, err := s.digest.Recent(ctx, s.opts.DigestIssues)
 	if err != nil {
 		return err

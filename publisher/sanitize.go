@@ -100,7 +100,24 @@ func plainTitle(s string) string {
 			}
 		}
 	}
+	if strings.Contains(s, "&") {
+		// An entity is markup too: "AT&amp;T" from a source that escaped
+		// its title twice is "AT&T".
+		return strings.TrimSpace(html.UnescapeString(s))
+	}
 	return strings.TrimSpace(s)
+}
+
+// printable returns s without control characters: C0 but tab and line
+// breaks, DEL, and C1 (U+0080 to U+009F), which no page shows as
+// anything but garbage.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || (r >= 0x7f && r <= 0x9f) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 func htmlEscape(s string) string { return html.EscapeString(s) }

@@ -328,7 +328,10 @@ func TestStaticOutput(t *testing.T) {
 			want = append(want, "feeds/"+v+"."+f)
 		}
 	}
-	want = append(want, "index.html", "sources.opml",
+	for _, sec := range testSections {
+		want = append(want, "sections/"+sec.ID+".html")
+	}
+	want = append(want, "index.html", "sources.opml", "favicon.ico",
 		"digest/2016-W26.html", "digest/2016-W26.md", "digest/2016-W25.html", "digest/2016-W25.md")
 	sort.Strings(want)
 	if !slices.Equal(files, want) {
