@@ -11,6 +11,9 @@ import (
 
 	"github.com/feedcurator/feedcurator/config"
 	"github.com/feedcurator/feedcurator/daemon"
+	"github.com/feedcurator/feedcurator/digest"
+	"github.com/feedcurator/feedcurator/publisher"
+	"github.com/rs/zerolog"
 )
 
 // settingChanges gives, for every setting of the configuration, a change of
@@ -139,6 +142,19 @@ func TestReloadEverySetting(t *testing.T) {
 			case !needsRestart && !reflect.DeepEqual(value(running, setting), value(want, setting)):
 				t.Errorf("%s = %v after the reload, want %v", setting, value(running, setting), value(want, setting))
 			}
+			// The stages run with the options of the configuration in force.
+			// (Through a new stage of the same options, which fills in the
+			// same defaults.)
+			fresh := publisher.New(m.DB, daemon.PublishOptions(running, "http://"+m.Addr), zerolog.Nop())
+			if got, want := m.Publisher.Options(), fresh.Options(); !sameOptions(got, want) {
+				t.Errorf("publisher options\n%+v\nwant\n%+v", got, want)
+			}
+			if got, want := m.Digest.Options(), digest.New(m.DB, daemon.DigestOptions(running), zerolog.Nop()).Options(); !sameOptions(got, want) {
+				t.Errorf("digest options\n%+v\nwant\n%+v", got, want)
+			}
+			if rs, _ := running.Ruleset(); m.Curator.Ruleset().Version() != rs.Version() {
+				t.Errorf("curator rules %s, want %s", m.Curator.Ruleset().Version(), rs.Version())
+			}
 			if !strings.Contains(res.String(), setting) {
 				t.Errorf("the reload's reply does not name %s:\n%s", setting, res)
 			}
@@ -171,4 +187,20 @@ func value(cfg *config.Config, path string) any {
 		}
 	}
 	return v.Interface()
+}
+
+// sameOptions compares two option structs, leaving out their hooks (func
+// and interface fields, and the HTTP client), which the daemon sets itself.
+func sameOptions(a, b any) bool {
+	va, vb := reflect.ValueOf(&a).Elem().Elem(), reflect.ValueOf(&b).Elem().Elem()
+	ca, cb := reflect.New(va.Type()).Elem(), reflect.New(vb.Type()).Elem()
+	ca.Set(va)
+	cb.Set(vb)
+	for i := 0; i < ca.NumField(); i++ {
+		if k := ca.Field(i).Kind(); k == reflect.Func || k == reflect.Interface || ca.Type().Field(i).Name == "HTTPClient" {
+			ca.Field(i).Set(reflect.Zero(ca.Field(i).Type()))
+			cb.Field(i).Set(reflect.Zero(cb.Field(i).Type()))
+		}
+	}
+	return reflect.DeepEqual(ca.Interface(), cb.Interface())
 }

@@ -73,8 +73,6 @@ type EntrySource struct {
 // string, a single feed link, and no xml:lang. The types below embed them and
 // shadow those fields: encoding/xml lets the shallower field win.
 
-const xmlNS = "http://www.w3.org/XML/1998/namespace"
-
 type atomFeed struct {
 	gorilla.AtomFeed
 	Lang      string             `xml:"http://www.w3.org/XML/1998/namespace lang,attr,omitempty"`

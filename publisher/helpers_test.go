@@ -76,8 +76,6 @@ func (m *memStore) Version(ctx context.Context) (int64, error) {
 	return m.version, m.err
 }
 
-func (m *memStore) Ping(ctx context.Context) error { return m.err }
-
 func (m *memStore) KeepValue(ctx context.Context, key, value string) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

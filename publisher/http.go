@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -43,7 +42,6 @@ func (p *Publisher) Handler() http.Handler {
 	mux.HandleFunc("GET /sections/{file}", p.serveSection)
 	mux.HandleFunc("GET /sources.opml", p.serveOPML)
 	mux.HandleFunc("GET /favicon.ico", p.serveFavicon)
-	mux.HandleFunc("GET /healthz", p.serveHealth)
 	return mux
 }
 
@@ -304,25 +302,4 @@ func (p *Publisher) failed(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Retry-After", "30")
 	http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
-}
-
-type health struct {
-	Status   string `json:"status"`
-	Database string `json:"database"`
-	Error    string `json:"error,omitempty"`
-}
-
-func (p *Publisher) serveHealth(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	h := health{Status: "ok", Database: "ok"}
-	code := http.StatusOK
-	if err := p.store.Ping(ctx); err != nil {
-		h = health{Status: "unavailable", Database: "error", Error: err.Error()}
-		code = http.StatusServiceUnavailable
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(h)
 }

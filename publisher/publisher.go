@@ -26,8 +26,6 @@ type Store interface {
 	PublishedItems(ctx context.Context, section string, before feeds.Cursor, limit int) ([]feeds.Item, error)
 	// Sources returns the subscribed sources, for the OPML export.
 	Sources(ctx context.Context) ([]feeds.Source, error)
-	// Ping reports whether the store answers.
-	Ping(ctx context.Context) error
 	// KeepValue returns the value kept under key, keeping value first if
 	// there is none: the first value kept for a key stays for good.
 	KeepValue(ctx context.Context, key, value string) (string, error)
@@ -294,6 +292,9 @@ func (p *Publisher) authority(ctx context.Context, base string) (string, error) 
 	}
 	return p.tagAuth, nil
 }
+
+// Options returns the options in force.
+func (p *Publisher) Options() Options { return p.options() }
 
 func (p *Publisher) options() Options {
 	p.mu.Lock()

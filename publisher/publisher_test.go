@@ -429,9 +429,6 @@ func TestRenderOnce(t *testing.T) {
 	if resp, _ := fetch(t, "GET", srv.URL+"/feeds/misc.atom"); resp.StatusCode != 503 || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("failing store: status %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
 	}
-	if resp, _ := fetch(t, "GET", srv.URL+"/healthz"); resp.StatusCode != 503 {
-		t.Errorf("healthz with a failing store: %d", resp.StatusCode)
-	}
 }
 
 func TestOPML(t *testing.T) {
@@ -453,14 +450,6 @@ func TestOPML(t *testing.T) {
 		if got.Name != s.Name || got.ConfigURL != s.ConfigURL || !slices.Equal(got.Tags, s.Tags) || got.State.FeedLink != s.State.FeedLink {
 			t.Errorf("source %d: %+v, want %+v", i, got, s)
 		}
-	}
-}
-
-func TestHealth(t *testing.T) {
-	_, srv := newServer(t, newStore(), nil)
-	resp, body := fetch(t, "GET", srv.URL+"/healthz")
-	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`"ok"`)) {
-		t.Errorf("healthz %d %s", resp.StatusCode, body)
 	}
 }
 

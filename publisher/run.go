@@ -20,17 +20,32 @@ import (
 
 // Run calls Refresh every Options.Interval until ctx is cancelled, so that
 // the static copy and the WebSub hub follow each change of the store, of
-// the options, and each new digest issue. It returns at once when Interval
-// is 0, or when there is neither an OutputDir nor a Hub to keep up to date.
+// the options, and each new digest issue. The options are read on every
+// tick, so a reload that sets OutputDir, Hub or Interval applies without a
+// restart; a tick with neither an OutputDir nor a Hub does nothing. Run
+// returns at once when Interval is 0.
 func (p *Publisher) Run(ctx context.Context) error {
-	opts := p.options()
-	if opts.Interval <= 0 || (opts.OutputDir == "" && opts.Hub == "") {
+	interval := p.options().Interval
+	if interval <= 0 {
 		return nil
 	}
-	t := time.NewTicker(opts.Interval)
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	failures := 0
 	for {
+		opts := p.options()
+		if opts.Interval > 0 && opts.Interval != interval {
+			interval = opts.Interval
+			t.Reset(interval)
+		}
+		if opts.OutputDir == "" && opts.Hub == "" {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+			continue
+		}
 		if err := p.Refresh(ctx); err == nil {
 			failures = 0
 		} else if ctx.Err() == nil {

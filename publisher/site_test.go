@@ -170,7 +170,7 @@ func newHub(t *testing.T) *hub {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		if h.fail {
-			http.Error(w, "down", 503)
+			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
 		}
 		h.topics = append(h.topics, r.PostForm.Get("hub.url"))
@@ -296,7 +296,7 @@ func TestWebSub(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	// Run with no interval, or nothing to do, returns at once.
+	// Run with no interval returns at once.
 	o.Interval = 0
 	if err := publisher.New(store, o, zerolog.Nop()).Run(ctx); err != nil {
 		t.Fatal(err)
@@ -421,5 +421,36 @@ func TestStaticOutput(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(blocked, "index.html")); err != nil {
 		t.Errorf("the retry wrote nothing: %v", err)
+	}
+}
+
+// TestRunFollowsReload: an output folder set by a reload (SetOptions)
+// while Run goes on is written, without a restart.
+func TestRunFollowsReload(t *testing.T) {
+	store := newStore()
+	p, _ := newServer(t, store, func(o *publisher.Options) { o.Interval = time.Millisecond })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	dir := filepath.Join(t.TempDir(), "site")
+	o := p.Options()
+	o.OutputDir = dir
+	p.SetOptions(o)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "feeds", "all.atom")); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			files, _ := os.ReadDir(dir)
+			t.Fatalf("after publish.output_dir was set while running, %s holds %v", dir, files)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
