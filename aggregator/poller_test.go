@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -854,5 +857,26 @@ func TestPollParseDeadline(t *testing.T) {
 	r := pollOne(t, p, 1)
 	if r.Outcome != aggregator.OutcomeError || aggregator.ErrorKind(r.Err) != aggregator.KindTimeout || store.itemCount(1) != 0 {
 		t.Errorf("outcome %s, error %v (kind %q), %d items stored; want a timeout", r.Outcome, r.Err, aggregator.ErrorKind(r.Err), store.itemCount(1))
+	}
+}
+
+// TestPollTLSFailureLoggedOnce: a server whose certificate nobody trusts
+// fails every poll with an error of kind tls, logged once.
+func TestPollTLSFailureLoggedOnce(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(serveFeed("application/rss+xml", rssDoc("TLS", 0, "a")))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the failed handshakes are the point
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	var logs syncBuffer
+	p := aggregator.NewPoller(newMemStore(), nil, testOptions(newClock()), zerolog.New(&logs))
+	p.SetSources([]feeds.Source{source(1, srv.URL)})
+	for range 3 {
+		if r := pollOne(t, p, 1); aggregator.ErrorKind(r.Err) != aggregator.KindTLS {
+			t.Errorf("error %v: kind %q, want tls", r.Err, aggregator.ErrorKind(r.Err))
+		}
+	}
+	if l := logs.lines(`"level":"warn"`); len(l) != 1 || !strings.Contains(l[0], `"error_kind":"tls"`) {
+		t.Errorf("warnings:\n%s", strings.Join(l, "\n"))
 	}
 }
