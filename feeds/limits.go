@@ -156,14 +156,14 @@ func scanDocument(doc []byte, maxItems int) (layout, error) {
 					o.cutFrom, cutting = i, true
 				}
 			}
-			if !cutting {
+			if len(stack) >= MaxDepth {
+				return l, fmt.Errorf("%w: elements nested deeper than %d", ErrTooComplex, MaxDepth)
+			}
+			if !cutting { // cut elements cost the parser nothing
 				o.ns += namespaceDecls(rest[n:k])
 				work += o.ns
 				if work > MaxNamespaceWork {
 					return l, fmt.Errorf("%w: namespace declarations in scope, summed over the elements, exceed %d", ErrTooComplex, MaxNamespaceWork)
-				}
-				if len(stack) >= MaxDepth {
-					return l, fmt.Errorf("%w: elements nested deeper than %d", ErrTooComplex, MaxDepth)
 				}
 			}
 			i += k + 1

@@ -224,3 +224,25 @@ func BenchmarkParseHostile(b *testing.B) {
 		})
 	}
 }
+
+// TestParseMaxItemsMarkup: the items are counted and cut by the markup,
+// not by text that looks like it in CDATA sections, comments, processing
+// instructions or attribute values.
+func TestParseMaxItemsMarkup(t *testing.T) {
+	doc := `<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY e "x">]><?pi <item>?><rss version="2.0"><!-- <item> --><channel><title a="x>y item>">T</title>` +
+		`<item><title>one</title><description><![CDATA[</item><item><title>fake</title></item>]]></description><guid>1</guid></item>` +
+		`<item t='&lt;item&gt;'><title>two</title><!-- </item> --><guid>2</guid></item>` +
+		`<item><title>three</title><guid>3</guid></item><item/>` +
+		`</channel></rss>`
+	f, err := feeds.Parser{MaxItems: 2}.ParseBytes(context.Background(), []byte(doc), "https://example.com/feed", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, it := range f.Items {
+		titles = append(titles, it.Title)
+	}
+	if strings.Join(titles, ",") != "one,two" || f.Items[0].Summary != "</item><item><title>fake</title></item>" {
+		t.Errorf("items %q (first summary %q), want one,two", titles, f.Items[0].Summary)
+	}
+}
