@@ -55,12 +55,16 @@ var errUnscannable = errors.New("unscannable")
 // check MaxDepth and MaxNamespaceWork. Items are the elements named item or
 // entry (any prefix) that are children of the root or of one of its
 // children, not inside another item. It returns errUnscannable for
-// markup it does not follow (UTF-16 and UTF-32 among it), and an error
+// markup it does not follow (UTF-16 and UTF-32 among it) or a document
+// that does not start with markup (JSON), and an error
 // wrapping ErrTooComplex for a document past a limit.
 func scanDocument(doc []byte, maxItems int) (layout, error) {
 	var l layout
 	if bytes.IndexByte(doc, 0) >= 0 {
 		return l, errUnscannable // not an ASCII-compatible encoding
+	}
+	if start := bytes.TrimLeft(bytes.TrimPrefix(doc, utf8BOM), " \t\r\n"); len(start) == 0 || start[0] != '<' {
+		return l, errUnscannable // not XML: a JSON feed, or no feed at all
 	}
 	type open struct {
 		name    []byte

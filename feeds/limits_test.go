@@ -246,3 +246,18 @@ func TestParseMaxItemsMarkup(t *testing.T) {
 		t.Errorf("items %q (first summary %q), want one,two", titles, f.Items[0].Summary)
 	}
 }
+
+// TestParseJSONFeedWithMarkup: a JSON Feed is not XML, though its content
+// holds markup: it is parsed as JSON, not sniffed as a document whose root
+// is its first HTML element.
+func TestParseJSONFeedWithMarkup(t *testing.T) {
+	doc := `{"version": "https://jsonfeed.org/version/1.1", "title": "JSON", "items": [` +
+		`{"id": "1", "url": "https://example.com/1", "title": "one", "content_html": "<p>Hello <b>world</b></p>"}]}`
+	f, err := feeds.ParseBytes([]byte(doc), "https://example.com/feed.json", "application/feed+json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Title != "JSON" || len(f.Items) != 1 || f.Items[0].Content != "<p>Hello <b>world</b></p>" {
+		t.Errorf("feed %q, items %+v", f.Title, f.Items)
+	}
+}
