@@ -62,6 +62,14 @@ func (d *deltaParser) parseContext(ctx context.Context, body []byte, url, conten
 	return d.parse(body, url, contentType)
 }
 
+// maxItems is the most items a parse takes from one document.
+func (d *deltaParser) maxItems() int {
+	if d.parser.MaxItems > 0 {
+		return d.parser.MaxItems
+	}
+	return feeds.DefaultMaxItems
+}
+
 // parseDoc parses one document within d's limits and context.
 func (d *deltaParser) parseDoc(body []byte, url, contentType string) (*feeds.Feed, error) {
 	ctx := d.ctx
@@ -75,7 +83,9 @@ func (d *deltaParser) parseDoc(body []byte, url, contentType string) (*feeds.Fee
 func (d *deltaParser) parse(body []byte, url, contentType string) (*feeds.Feed, error) {
 	d.next, d.skipped = nil, 0
 	l, ok := splitItems(body)
-	if !ok {
+	if !ok || len(l.items) > d.maxItems() {
+		// Past the item cap the parse takes the first items of the whole
+		// document, which skipping some would change.
 		return d.parseDoc(body, url, contentType)
 	}
 	raw := make([]uint64, len(l.items))
