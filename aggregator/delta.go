@@ -2,6 +2,7 @@ package aggregator
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"hash/maphash"
 	"slices"
@@ -47,17 +48,45 @@ func maxDigestKeys(items int) int { return 2*items + 32 }
 // deltaParser parses one fetched document against the digest of the one
 // last saved.
 type deltaParser struct {
-	prev    *digest // nil: parse everything
-	next    *digest // this document's digest, once parsed; nil if it has none
-	skipped int     // unchanged items left out of the parse
+	prev    *digest      // nil: parse everything
+	next    *digest      // this document's digest, once parsed; nil if it has none
+	skipped int          // unchanged items left out of the parse
+	parser  feeds.Parser // the limits of each parse
+	ctx     context.Context
 }
 
-// parse is the Fetcher's parse step.
+// parseContext is the Fetcher's parse step: parse, within ctx.
+func (d *deltaParser) parseContext(ctx context.Context, body []byte, url, contentType string) (*feeds.Feed, error) {
+	d.ctx = ctx
+	defer func() { d.ctx = nil }()
+	return d.parse(body, url, contentType)
+}
+
+// maxItems is the most items a parse takes from one document.
+func (d *deltaParser) maxItems() int {
+	if d.parser.MaxItems > 0 {
+		return d.parser.MaxItems
+	}
+	return feeds.DefaultMaxItems
+}
+
+// parseDoc parses one document within d's limits and context.
+func (d *deltaParser) parseDoc(body []byte, url, contentType string) (*feeds.Feed, error) {
+	ctx := d.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return d.parser.ParseBytes(ctx, body, url, contentType)
+}
+
+// parse parses body, leaving out the items of the previous digest.
 func (d *deltaParser) parse(body []byte, url, contentType string) (*feeds.Feed, error) {
 	d.next, d.skipped = nil, 0
 	l, ok := splitItems(body)
-	if !ok {
-		return parseAll(body, url, contentType)
+	if !ok || len(l.items) > d.maxItems() {
+		// Past the item cap the parse takes the first items of the whole
+		// document, which skipping some would change.
+		return d.parseDoc(body, url, contentType)
 	}
 	raw := make([]uint64, len(l.items))
 	for i, s := range l.items {
@@ -73,7 +102,7 @@ func (d *deltaParser) parse(body []byte, url, contentType string) (*feeds.Feed, 
 			}
 		}
 		if n > 0 {
-			f, err := parseAll(cutItems(body, l.items, skip), url, contentType)
+			f, err := d.parseDoc(cutItems(body, l.items, skip), url, contentType)
 			if err == nil && frameOf(l.frame, url, contentType, f) == prev.frame && !anyKnown(f.Items, prev.keys) {
 				d.skipped = n
 				keys := keyHashes(f.Items, prev.keys)
@@ -85,7 +114,7 @@ func (d *deltaParser) parse(body []byte, url, contentType string) (*feeds.Feed, 
 			}
 		}
 	}
-	f, err := parseAll(body, url, contentType)
+	f, err := d.parseDoc(body, url, contentType)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +128,7 @@ func (d *deltaParser) parse(body []byte, url, contentType string) (*feeds.Feed, 
 	return f, nil
 }
 
-// parseAll parses a whole document.
+// parseAll parses a whole document with the default limits.
 func parseAll(body []byte, url, contentType string) (*feeds.Feed, error) {
 	return feeds.ParseBytes(body, url, contentType)
 }

@@ -370,3 +370,21 @@ func FuzzSplitItems(f *testing.F) {
 		_ = cutItems(doc, l.items, skip)
 	})
 }
+
+// TestDeltaParserItemCap: a document with more items than the parser takes
+// gives its first ones, as a whole parse does, even when the digest of the
+// previous one would let the parse skip some of them.
+func TestDeltaParserItemCap(t *testing.T) {
+	d := &deltaParser{parser: feeds.Parser{MaxItems: 5}}
+	if _, err := d.parse(rssItems("T", "a|A", "b|B", "c|C", "d|D"), testURL, ""); err != nil || d.next == nil {
+		t.Fatalf("first document: %v, digest %v", err, d.next)
+	}
+	d = &deltaParser{prev: d.next, parser: feeds.Parser{MaxItems: 5}}
+	f, err := d.parse(rssItems("T", "x|X", "y|Y", "z|Z", "a|A", "b|B", "c|C", "d|D"), testURL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := titles(f.Items); got != "X,Y,Z,A,B" || d.skipped != 0 {
+		t.Errorf("items %q, %d skipped; want the first five, X,Y,Z,A,B, none skipped", got, d.skipped)
+	}
+}

@@ -17,4 +17,14 @@
 // delta.go). Workers fetch and parse; saves run beside them, so that the
 // store receives many sources' results at once and can commit them in one
 // transaction.
+//
+// A poll's cost is bounded whatever the source sends: the body by
+// Options.MaxBodySize, the whole exchange, parsing included, by
+// Options.Timeout (the parse stops when the fetch's deadline passes), and
+// the parse by the limits of feeds.Parser: the first Options.MaxItems items
+// (feeds.DefaultMaxItems, 1,000) of a document are taken, and a document
+// whose parse would cost far more than its size is refused as too complex.
+// Each of these is a fetch error of that source, like any other, and every
+// failure has a kind (ErrorKind) that labels metrics and decides when a
+// failure that repeats is logged again.
 package aggregator

@@ -3,8 +3,11 @@ package aggregator
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/net/http/httpproxy"
 
 	"github.com/feedcurator/feedcurator/feeds"
 )
@@ -38,6 +43,9 @@ var (
 	ErrRedirectLoop = errors.New("redirect loop")
 	// ErrTooManyRedirects means the chain was longer than MaxRedirects.
 	ErrTooManyRedirects = errors.New("too many redirects")
+
+	errRequest  = errors.New("invalid request")
+	errEncoding = errors.New("bad content encoding")
 )
 
 // FetchError describes a failed fetch. Every error returned by Fetch is one.
@@ -48,10 +56,12 @@ type FetchError struct {
 	Err        error         // the cause; nil when the status itself is the failure
 }
 
+// Error names the URL redacted (see feeds.RedactURL): the message goes to
+// the logs and to the stored last error.
 func (e *FetchError) Error() string {
 	var b strings.Builder
 	b.WriteString("fetch ")
-	b.WriteString(e.URL)
+	b.WriteString(feeds.RedactURL(e.URL))
 	b.WriteString(": ")
 	ok := e.StatusCode == 0 || e.StatusCode == http.StatusNotModified || (e.StatusCode >= 200 && e.StatusCode < 300)
 	if !ok {
@@ -110,6 +120,7 @@ type Fetcher struct {
 	maxBodySize int64
 	timeout     time.Duration
 	now         func() time.Time
+	parser      feeds.Parser
 }
 
 // NewFetcher returns a Fetcher using client, or a default client (see
@@ -126,23 +137,63 @@ func NewFetcher(client *http.Client, opts Options) *Fetcher {
 		maxBodySize: opts.MaxBodySize,
 		timeout:     opts.Timeout,
 		now:         opts.Now,
+		parser:      feeds.Parser{MaxItems: opts.MaxItems},
 	}
 }
 
 // NewHTTPClient returns the client used when none is given: bounded dial
-// and TLS handshake (the Fetcher's Timeout bounds the whole exchange), proxy from the environment, and no transparent
+// and TLS handshake (the Fetcher's Timeout bounds the whole exchange), the
+// proxy of Options.Proxy or else of the environment (HTTPS_PROXY,
+// HTTP_PROXY, NO_PROXY, read when the client is made), and no transparent
 // decompression (the Fetcher decompresses itself so its size cap applies to
 // the decompressed body).
+//
+// With Options.DenyPrivate, no request reaches a loopback, private or
+// otherwise internal address (see IsPrivateAddress): a direct connection is
+// checked on the address actually dialled, after DNS; a request sent
+// through a proxy is checked before it is handed to the proxy, on every
+// address its host resolves to here, and so is every redirect hop. The
+// proxy itself is trusted on such an address only when it is named in
+// Options.Proxy (fetch.proxy): a proxy taken from the environment is dialled
+// under the same guard as any server, so an inherited HTTP_PROXY pointing
+// inside the network is refused. (A proxy resolves the host again itself;
+// a name that resolves differently there is beyond what this can see.)
 func NewHTTPClient(opts Options) *http.Client {
 	opts = opts.withDefaults()
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	proxy, trusted := proxyFor(opts)
+	t.Proxy = proxy
 	if opts.DenyPrivate {
+		guarded := *d
 		// Checked on the address actually dialled, after DNS and for every
 		// redirect hop, so neither a hostname nor a redirect gets around it.
-		d.Control = denyPrivate
+		guarded.Control = denyPrivate
+		t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if trusted != "" && addr == trusted {
+				return d.DialContext(ctx, network, addr)
+			}
+			return guarded.DialContext(ctx, network, addr)
+		}
+		lookup := opts.lookup
+		if lookup == nil {
+			lookup = func(ctx context.Context, host string) ([]netip.Addr, error) {
+				return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+			}
+		}
+		t.Proxy = func(req *http.Request) (*url.URL, error) {
+			u, err := proxy(req)
+			if err != nil || u == nil {
+				return u, err // direct: the dial is checked
+			}
+			if err := checkTarget(req.Context(), req.URL, lookup); err != nil {
+				return nil, err
+			}
+			return u, nil
+		}
+	} else {
+		t.DialContext = d.DialContext
 	}
-	t.DialContext = d.DialContext
 	t.TLSHandshakeTimeout = 10 * time.Second
 	t.ExpectContinueTimeout = time.Second
 	t.MaxIdleConnsPerHost = opts.PerHost
@@ -151,8 +202,54 @@ func NewHTTPClient(opts Options) *http.Client {
 	return &http.Client{Transport: t}
 }
 
+// proxyFor returns the proxy function of opts, and the address (host:port,
+// as the transport dials it) of the proxy configured in Options.Proxy, ""
+// when the proxy comes from the environment.
+func proxyFor(opts Options) (func(*http.Request) (*url.URL, error), string) {
+	if opts.Proxy == "" {
+		env := httpproxy.FromEnvironment().ProxyFunc()
+		return func(r *http.Request) (*url.URL, error) { return env(r.URL) }, ""
+	}
+	u, err := url.Parse(opts.Proxy)
+	if err != nil || u.Host == "" {
+		if err == nil {
+			err = errors.New("no host")
+		}
+		err = fmt.Errorf("%w: proxy %q: %w", errRequest, feeds.RedactURL(opts.Proxy), err)
+		return func(*http.Request) (*url.URL, error) { return nil, err }, ""
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443", "socks5": "1080", "socks5h": "1080"}[u.Scheme]
+	}
+	return http.ProxyURL(u), net.JoinHostPort(u.Hostname(), port)
+}
+
+// checkTarget refuses a request to be sent through a proxy when its host is
+// or resolves to a private address.
+func checkTarget(ctx context.Context, target *url.URL, lookup func(context.Context, string) ([]netip.Addr, error)) error {
+	host := target.Hostname()
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if IsPrivateAddress(ip) {
+			return fmt.Errorf("request %s through proxy: %w", host, ErrPrivateAddress)
+		}
+		return nil
+	}
+	ips, err := lookup(ctx, host)
+	if err != nil {
+		// Without the addresses the target cannot be checked: refuse.
+		return fmt.Errorf("check %s before using the proxy: %w", host, err)
+	}
+	for _, ip := range ips {
+		if IsPrivateAddress(ip) {
+			return fmt.Errorf("request %s (%s) through proxy: %w", host, ip, ErrPrivateAddress)
+		}
+	}
+	return nil
+}
+
 // ErrPrivateAddress is returned when Options.DenyPrivate refuses to connect
-// to a loopback, private, link-local or unspecified address.
+// to a loopback, private, link-local or otherwise internal address.
 var ErrPrivateAddress = errors.New("address is loopback or private, and fetch.deny_private is set")
 
 func denyPrivate(network, address string, _ syscall.RawConn) error {
@@ -164,13 +261,76 @@ func denyPrivate(network, address string, _ syscall.RawConn) error {
 	if err != nil {
 		return fmt.Errorf("dial %s: %w", address, err)
 	}
-	ip = ip.Unmap()
-	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() ||
-		netip.MustParsePrefix("100.64.0.0/10").Contains(ip) { // carrier-grade NAT
+	if IsPrivateAddress(ip) {
 		return fmt.Errorf("dial %s: %w", address, ErrPrivateAddress)
 	}
 	return nil
+}
+
+// deniedV4 are the IPv4 ranges no feed is fetched from with
+// Options.DenyPrivate: this network, private, shared (carrier-grade NAT),
+// loopback, link-local, IETF protocol assignments, documentation, the 6to4
+// relay anycast, benchmarking, multicast and reserved (with broadcast).
+var deniedV4 = prefixes(
+	"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+	"172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
+	"198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+)
+
+// deniedV6 are the IPv6 ranges denied whole: unspecified, loopback and the
+// deprecated IPv4-compatible addresses (::/96), local-use NAT64, discard,
+// Teredo, ORCHID, documentation, unique local, link-local, site-local and
+// multicast.
+var deniedV6 = prefixes(
+	"::/96", "64:ff9b:1::/48", "100::/64", "2001::/32", "2001:10::/28", "2001:20::/28",
+	"2001:db8::/32", "3fff::/20", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+)
+
+// Ranges that embed an IPv4 address, which decides: IPv4-translated
+// (::ffff:0:0:0/96), NAT64's well-known prefix (64:ff9b::/96, the IPv4
+// address in the last 32 bits) and 6to4 (2002::/16, in bits 16 to 48).
+// IPv4-mapped addresses (::ffff:0:0/96) are unmapped first.
+var (
+	translatedV4 = netip.MustParsePrefix("::ffff:0:0:0/96")
+	nat64        = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour    = netip.MustParsePrefix("2002::/16")
+)
+
+func prefixes(s ...string) []netip.Prefix {
+	out := make([]netip.Prefix, len(s))
+	for i, p := range s {
+		out[i] = netip.MustParsePrefix(p)
+	}
+	return out
+}
+
+// IsPrivateAddress reports whether Options.DenyPrivate refuses ip: an
+// address in one of the special-purpose ranges (deniedV4, deniedV6), or one
+// that embeds such an IPv4 address (IPv4-mapped, IPv4-translated, NAT64,
+// 6to4).
+func IsPrivateAddress(ip netip.Addr) bool {
+	ip = ip.WithZone("").Unmap()
+	if ip.Is6() {
+		b := ip.As16()
+		switch {
+		case translatedV4.Contains(ip), nat64.Contains(ip):
+			return IsPrivateAddress(netip.AddrFrom4([4]byte(b[12:16])))
+		case sixToFour.Contains(ip):
+			return IsPrivateAddress(netip.AddrFrom4([4]byte(b[2:6])))
+		}
+		for _, p := range deniedV6 {
+			if p.Contains(ip) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range deniedV4 {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return !ip.IsValid()
 }
 
 // Fetch requests src's feed (State.URL, else ConfigURL) with the validators
@@ -178,11 +338,12 @@ func denyPrivate(network, address string, _ syscall.RawConn) error {
 // The whole exchange, body and parsing included, is bounded by the
 // Fetcher's timeout and by ctx. Any failure is a *FetchError.
 func (f *Fetcher) Fetch(ctx context.Context, src feeds.Source) (*Response, error) {
-	return f.fetch(ctx, src, parseAll)
+	d := &deltaParser{parser: f.parser}
+	return f.fetch(ctx, src, d.parseContext)
 }
 
-// parseFunc parses a fetched body; see deltaParser.
-type parseFunc func(body []byte, url, contentType string) (*feeds.Feed, error)
+// parseFunc parses a fetched body until ctx is done; see deltaParser.
+type parseFunc func(ctx context.Context, body []byte, url, contentType string) (*feeds.Feed, error)
 
 func (f *Fetcher) fetch(ctx context.Context, src feeds.Source, parse parseFunc) (*Response, error) {
 	target := src.State.URL
@@ -210,10 +371,14 @@ func (f *Fetcher) fetch(ctx context.Context, src feeds.Source, parse parseFunc) 
 
 	req, err := http.NewRequestWithContext(reqCtx, http.MethodGet, target, nil)
 	if err != nil {
-		return fail(target, 0, fmt.Errorf("new request: %w", err))
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error repeats the URL, unredacted
+		}
+		return fail(target, 0, fmt.Errorf("%w: %w", errRequest, err))
 	}
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-		return fail(target, 0, fmt.Errorf("unsupported scheme %q", req.URL.Scheme))
+		return fail(target, 0, fmt.Errorf("%w: unsupported scheme %q", errRequest, req.URL.Scheme))
 	}
 	req.Header.Set("User-Agent", f.userAgent)
 	req.Header.Set("Accept", acceptFeeds)
@@ -234,7 +399,7 @@ func (f *Fetcher) fetch(ctx context.Context, src feeds.Source, parse parseFunc) 
 		next := r.URL.String()
 		for _, v := range via {
 			if v.URL.String() == next {
-				return fmt.Errorf("%w: %s", ErrRedirectLoop, next)
+				return fmt.Errorf("%w: %s", ErrRedirectLoop, feeds.RedactURL(next))
 			}
 		}
 		if len(via) >= MaxRedirects {
@@ -296,9 +461,13 @@ func (f *Fetcher) fetch(ctx context.Context, src feeds.Source, parse parseFunc) 
 	if err := f.readBody(resp, body); err != nil {
 		return fail(final, resp.StatusCode, timedOut(err))
 	}
-	// The parse copies what it keeps: the buffer is reused afterwards.
-	feed, err := parse(body.Bytes(), final, resp.Header.Get("Content-Type"))
+	// The parse copies what it keeps: the buffer is reused afterwards. It
+	// runs under the fetch's deadline, which it stops at.
+	feed, err := parse(reqCtx, body.Bytes(), final, resp.Header.Get("Content-Type"))
 	if err != nil {
+		if terr := timedOut(err); terr != err {
+			err = fmt.Errorf("parse feed: %w", terr)
+		}
 		return fail(final, resp.StatusCode, err)
 	}
 	out.Feed = feed
@@ -322,7 +491,7 @@ func (f *Fetcher) readBody(resp *http.Response, buf *bytes.Buffer) error {
 		// Some servers label plain bodies gzip; trust the magic number.
 		if magic, _ := gz.br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 			if err := gz.reset(); err != nil {
-				return fmt.Errorf("gzip: %w", err)
+				return fmt.Errorf("%w: gzip: %w", errEncoding, err)
 			}
 			defer gz.zr.Close()
 			r = gz.zr
@@ -330,7 +499,7 @@ func (f *Fetcher) readBody(resp *http.Response, buf *bytes.Buffer) error {
 			r = gz.br
 		}
 	default:
-		return fmt.Errorf("unsupported content-encoding %q", enc)
+		return fmt.Errorf("%w: unsupported content-encoding %q", errEncoding, enc)
 	}
 	if f.maxBodySize > 0 {
 		r = io.LimitReader(r, f.maxBodySize+1)
@@ -339,6 +508,10 @@ func (f *Fetcher) readBody(resp *http.Response, buf *bytes.Buffer) error {
 		buf.Grow(int(resp.ContentLength))
 	}
 	if _, err := buf.ReadFrom(r); err != nil {
+		var corrupt flate.CorruptInputError
+		if errors.As(err, &corrupt) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) {
+			err = fmt.Errorf("%w: %w", errEncoding, err)
+		}
 		return fmt.Errorf("read body: %w", err)
 	}
 	if f.maxBodySize > 0 && int64(buf.Len()) > f.maxBodySize {
@@ -465,3 +638,104 @@ func seconds(n int64) time.Duration {
 	const year = int64(365 * 24 * time.Hour / time.Second)
 	return time.Duration(min(max(n, 0), year)) * time.Second
 }
+
+// Kinds of failure, as ErrorKind names them.
+const (
+	KindTimeout        = "timeout"         // the fetch (request, body or parse) took longer than Options.Timeout
+	KindDNS            = "dns"             // the host name did not resolve
+	KindRefused        = "refused"         // the connection was refused
+	KindTLS            = "tls"             // TLS handshake or certificate
+	KindNetwork        = "network"         // any other failure to exchange with the server
+	KindPrivateAddress = "private_address" // refused by fetch.deny_private
+	KindRedirect       = "redirect"        // a redirect loop, or too many redirects
+	KindHTTP4xx        = "http_4xx"        // the server answered 4xx
+	KindHTTP5xx        = "http_5xx"        // the server answered 5xx
+	KindHTTPOther      = "http_other"      // the server answered another status that is no success
+	KindRequest        = "request"         // the URL cannot be requested (bad URL or scheme)
+	KindEncoding       = "encoding"        // a body in an unknown or corrupt content encoding
+	KindTooLarge       = "too_large"       // the body exceeded Options.MaxBodySize
+	KindTooComplex     = "too_complex"     // the document exceeded the parser's limits (feeds.ErrTooComplex)
+	KindNotAFeed       = "not_a_feed"      // the document is neither RSS nor Atom
+	KindParse          = "parse"           // the document did not parse
+	KindStore          = "store"           // the result could not be saved
+	KindCanceled       = "canceled"        // the poll was cancelled (shutdown)
+	KindOther          = "other"
+)
+
+// ErrorKind names the kind of a poll's failure (Result.Err): one of the
+// Kind constants, "" for a nil error. Unlike the error's text, which holds
+// addresses, ports and timings, the kind of a failure that repeats stays
+// the same, so it serves as a metrics label and decides when a failure is
+// logged again.
+func ErrorKind(err error) string {
+	var (
+		fe   *FetchError
+		se   *storeError
+		dnsE *net.DNSError
+		netE net.Error
+	)
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &se):
+		return KindStore
+	case errors.Is(err, context.Canceled):
+		return KindCanceled
+	case errors.Is(err, ErrPrivateAddress):
+		return KindPrivateAddress
+	case errors.Is(err, ErrBodyTooLarge):
+		return KindTooLarge
+	case errors.Is(err, feeds.ErrTooComplex):
+		return KindTooComplex
+	case errors.Is(err, ErrRedirectLoop) || errors.Is(err, ErrTooManyRedirects):
+		return KindRedirect
+	case errors.Is(err, errRequest):
+		return KindRequest
+	case errors.As(err, &dnsE):
+		return KindDNS
+	case isTLSError(err):
+		return KindTLS
+	case errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded) ||
+		(errors.As(err, &netE) && netE.Timeout()):
+		return KindTimeout
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return KindRefused
+	case errors.As(err, &fe) && fe.StatusCode >= 500:
+		return KindHTTP5xx
+	case errors.As(err, &fe) && fe.StatusCode >= 400:
+		return KindHTTP4xx
+	case errors.As(err, &fe) && fe.StatusCode != 0 && (fe.StatusCode < 200 || fe.StatusCode > 299):
+		return KindHTTPOther
+	case errors.Is(err, errEncoding):
+		return KindEncoding
+	case errors.Is(err, feeds.ErrNotAFeed):
+		return KindNotAFeed
+	case errors.As(err, &fe) && fe.StatusCode != 0:
+		return KindParse // a 2xx whose body did not parse, or did not arrive whole
+	case errors.As(err, &fe):
+		return KindNetwork
+	}
+	return KindOther
+}
+
+// isTLSError reports whether err came from the TLS handshake or from
+// verifying the server's certificate.
+func isTLSError(err error) bool {
+	var (
+		cv  *tls.CertificateVerificationError
+		rh  tls.RecordHeaderError
+		al  tls.AlertError
+		ua  x509.UnknownAuthorityError
+		ci  x509.CertificateInvalidError
+		he  x509.HostnameError
+		sys x509.SystemRootsError
+	)
+	return errors.As(err, &cv) || errors.As(err, &rh) || errors.As(err, &al) || errors.As(err, &ua) ||
+		errors.As(err, &ci) || errors.As(err, &he) || errors.As(err, &sys)
+}
+
+// storeError is a failure to save a fetch's result.
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return "save fetch: " + e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }

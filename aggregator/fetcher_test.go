@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -398,6 +403,93 @@ func TestFetchCacheHints(t *testing.T) {
 		}
 		if resp.CacheFor != want {
 			t.Errorf("%s: CacheFor %v, want %v", path, resp.CacheFor, want)
+		}
+	}
+}
+
+// TestFetchRetryAfterServerDate: an HTTP-date Retry-After is measured from
+// the server's Date, not from the local clock: here the server's clock is
+// years away from both the fake clock and the real one, so a fetcher using
+// either would get a delay far from the server's two hours.
+func TestFetchRetryAfterServerDate(t *testing.T) {
+	t.Parallel()
+	serverNow := time.Date(2041, 7, 9, 3, 0, 0, 0, time.UTC)
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", serverNow.Format(http.TimeFormat))
+		w.Header().Set("Retry-After", serverNow.Add(2*time.Hour).Format(http.TimeFormat))
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	fe := fetchErr(t, newFetcher(testOptions(newClock())), context.Background(), srv.URL)
+	if fe.RetryAfter != 2*time.Hour {
+		t.Errorf("Retry-After two hours past the server's Date: got %v (local clock %s, server %s)", fe.RetryAfter, t0, serverNow)
+	}
+}
+
+// TestErrorKind: each failure has a stable kind, the same whatever its
+// text (addresses, ports, timings) says.
+func TestErrorKind(t *testing.T) {
+	t.Parallel()
+	fetchError := func(status int, err error) error {
+		return &aggregator.FetchError{URL: "https://example.com/feed", StatusCode: status, Err: err}
+	}
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{fetchError(0, &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}), aggregator.KindTLS},
+		{fetchError(0, x509.HostnameError{Host: "a.example"}), aggregator.KindTLS},
+		{fetchError(0, x509.HostnameError{Host: "b.example"}), aggregator.KindTLS},
+		{fetchError(0, tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}), aggregator.KindTLS},
+		{fetchError(0, tls.AlertError(42)), aggregator.KindTLS},
+		{fetchError(0, &net.DNSError{Err: "no such host", Name: "a.invalid", IsNotFound: true}), aggregator.KindDNS},
+		{fetchError(0, &net.DNSError{Err: "i/o timeout", Name: "b.invalid", IsTimeout: true}), aggregator.KindDNS},
+		{fetchError(0, &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}), aggregator.KindRefused},
+		{fetchError(0, &net.OpError{Op: "read", Net: "tcp", Err: &os.SyscallError{Syscall: "read", Err: syscall.ECONNRESET}}), aggregator.KindNetwork},
+		{fetchError(0, fmt.Errorf("%w after 10s", aggregator.ErrTimeout)), aggregator.KindTimeout},
+		{fetchError(200, fmt.Errorf("parse feed: %w after 3s", aggregator.ErrTimeout)), aggregator.KindTimeout},
+		{fetchError(0, context.DeadlineExceeded), aggregator.KindTimeout},
+		{fetchError(0, fmt.Errorf("dial 10.0.0.5:80: %w", aggregator.ErrPrivateAddress)), aggregator.KindPrivateAddress},
+		{fetchError(302, fmt.Errorf("%w: https://example.com/a", aggregator.ErrRedirectLoop)), aggregator.KindRedirect},
+		{fetchError(404, nil), aggregator.KindHTTP4xx},
+		{fetchError(410, nil), aggregator.KindHTTP4xx},
+		{fetchError(500, nil), aggregator.KindHTTP5xx},
+		{fetchError(503, nil), aggregator.KindHTTP5xx},
+		{fetchError(300, nil), aggregator.KindHTTPOther},
+		{fetchError(200, fmt.Errorf("read body: %w", aggregator.ErrBodyTooLarge)), aggregator.KindTooLarge},
+		{fetchError(200, fmt.Errorf("x: %w", feeds.ErrTooComplex)), aggregator.KindTooComplex},
+		{fetchError(200, fmt.Errorf("content-type text/html: %w", feeds.ErrNotAFeed)), aggregator.KindNotAFeed},
+		{fetchError(200, errors.New("parse feed: XML syntax error on line 3")), aggregator.KindParse},
+		{fetchError(0, context.Canceled), aggregator.KindCanceled},
+		{errors.New("something else"), aggregator.KindOther},
+	} {
+		if got := aggregator.ErrorKind(tc.err); got != tc.want {
+			t.Errorf("ErrorKind(%v) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}
+
+// TestFetchErrorsRedactURL: the text of a fetch error, which is logged and
+// stored as the source's last error, carries no credentials of the URL.
+func TestFetchErrorsRedactURL(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/down", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusBadGateway) })
+	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/loop?private_token=hunter2", http.StatusFound)
+	})
+	srv := newServer(t, mux)
+	f := newFetcher(testOptions(newClock()))
+	withCreds := strings.Replace(srv.URL, "http://", "http://alice:hunter2@", 1)
+	for _, u := range []string{
+		withCreds + "/down?key=hunter2",
+		srv.URL + "/loop?private_token=hunter2",
+		"ftp://alice:hunter2@example.com/feed",
+		"http://alice:hunter2@exa mple.com/feed?token=hunter2",
+	} {
+		_, err := f.Fetch(context.Background(), source(1, u))
+		if err == nil || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("fetch %s: error %q shows a credential", u, err)
 		}
 	}
 }

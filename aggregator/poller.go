@@ -5,7 +5,6 @@ import (
 	"container/heap"
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -104,6 +103,7 @@ type job struct {
 	e    *entry
 	src  feeds.Source // snapshot taken when claimed
 	dg   *digest      // the entry's digest when claimed
+	prev prevKind     // the kind of the entry's last failure when claimed
 	host string
 	done func(*Result) // called once; nil when the job never ran (cancelled while waiting)
 }
@@ -344,7 +344,7 @@ func (p *Poller) claimLocked(ctx context.Context, e *entry, done func(*Result)) 
 		heap.Remove(&p.queue, e.index)
 	}
 	e.busy = true
-	return &job{ctx: ctx, e: e, src: e.src, dg: e.digest, host: hostOf(e.src), done: done}
+	return &job{ctx: ctx, e: e, src: e.src, dg: e.digest, prev: prevKind{e.polled, e.lastKind}, host: hostOf(e.src), done: done}
 }
 
 // settleLocked puts e back in the queue after a fetch, with its new state
@@ -440,8 +440,11 @@ const pendingSavesPerWorker = 4
 // reports the result.
 func (p *Poller) finish(j *job, f *fetched) {
 	defer func() { <-p.saving }()
-	res, st, dg := p.save(j.ctx, f)
+	res, st, dg := p.save(j.ctx, f, j.prev)
 	p.mu.Lock()
+	if st != nil {
+		j.e.polled, j.e.lastKind = true, ErrorKind(res.Err)
+	}
 	p.settleLocked(j.e, st, dg)
 	p.mu.Unlock()
 	p.signal()
@@ -492,8 +495,8 @@ type fetched struct {
 // saved (nil for none), and works out the source's new state.
 func (p *Poller) fetch(ctx context.Context, src feeds.Source, dg *digest) *fetched {
 	f := &fetched{src: src, dg: dg, start: time.Now(), outcome: OutcomeOK}
-	f.dp.prev = dg
-	resp, err := p.fetcher.fetch(ctx, src, f.dp.parse)
+	f.dp.prev, f.dp.parser = dg, p.fetcher.parser
+	resp, err := p.fetcher.fetch(ctx, src, f.dp.parseContext)
 	if err != nil && ctx.Err() != nil {
 		// Shutdown or the caller's deadline: not the source's fault.
 		f.cancelled = err
@@ -520,7 +523,7 @@ func (p *Poller) fetch(ctx context.Context, src feeds.Source, dg *digest) *fetch
 // save writes what fetch found and logs it. It returns the source's new
 // in-memory state and digest, or a nil state if the fetch was cancelled
 // before anything was fetched, in which case nothing was saved.
-func (p *Poller) save(ctx context.Context, f *fetched) (*Result, *feeds.FetchState, *digest) {
+func (p *Poller) save(ctx context.Context, f *fetched, prev prevKind) (*Result, *feeds.FetchState, *digest) {
 	src := f.src
 	if f.cancelled != nil {
 		return &Result{Source: src, Outcome: OutcomeError, Err: f.cancelled, Elapsed: time.Since(f.start), NextCheck: src.State.NextCheck}, nil, f.dg
@@ -536,7 +539,7 @@ func (p *Poller) save(ctx context.Context, f *fetched) (*Result, *feeds.FetchSta
 		// Nothing was written. Keep the old validators in memory so the next
 		// poll fetches the items again instead of getting a 304, and parse
 		// them all again.
-		err = fmt.Errorf("save fetch: %w", serr)
+		err = &storeError{serr}
 		st = p.failedState(src, f.now, err, f.status, 0)
 		outcome, stats = OutcomeError, feeds.SaveStats{}
 		dg = nil
@@ -549,7 +552,7 @@ func (p *Poller) save(ctx context.Context, f *fetched) (*Result, *feeds.FetchSta
 	res := &Result{Outcome: outcome, Stats: stats, Err: err, Elapsed: time.Since(f.start), NextCheck: st.NextCheck}
 	res.Source = src
 	res.Source.State = st
-	p.logResult(src, src.State, st, res, f.resp, f.fetchErr, f.retry)
+	p.logResult(src, src.State, st, prev, res, f.resp, f.fetchErr, f.retry)
 	return res, &st, dg
 }
 
@@ -611,17 +614,37 @@ func (p *Poller) succeededState(src feeds.Source, now time.Time, resp *Response)
 	return st, items
 }
 
-// logResult logs one poll. Failures are logged when the error changes, not
-// on every retry; a recovery is logged once; routine fetches at debug.
-func (p *Poller) logResult(src feeds.Source, prev, st feeds.FetchState, res *Result, resp *Response, fetchErr error, retry time.Duration) {
+// prevKind is what the Poller knows of a source's last failure.
+type prevKind struct {
+	known bool   // polled since the Poller started
+	kind  string // ErrorKind of its error, "" if it succeeded
+}
+
+// repeated reports whether a poll that failed with err, leaving state st
+// after prev, repeats the failure already logged: the same kind of error
+// (see ErrorKind), whose text may differ in addresses, ports or timings
+// from one poll to the next. Before its first poll since the Poller
+// started, a source's last kind is unknown; then only the very same error
+// as the one stored counts as a repeat.
+func repeated(pk prevKind, prev, st feeds.FetchState, err error) bool {
+	if pk.known {
+		return pk.kind != "" && pk.kind == ErrorKind(err)
+	}
+	return prev.ErrorCount > 0 && st.LastError == prev.LastError
+}
+
+// logResult logs one poll. Failures are logged when the kind of error
+// changes, not on every retry; a recovery is logged once; routine fetches
+// at debug. Source URLs are logged redacted.
+func (p *Poller) logResult(src feeds.Source, prev, st feeds.FetchState, pk prevKind, res *Result, resp *Response, fetchErr error, retry time.Duration) {
 	l := p.log.With().
 		Int64(logkey.SourceID, src.ID).
 		Str(logkey.SourceName, src.Name).
-		Str(logkey.SourceURL, src.ConfigURL).
+		Str(logkey.SourceURL, feeds.RedactURL(src.ConfigURL)).
 		Logger()
 
 	if res.Err != nil {
-		if st.LastError == prev.LastError {
+		if repeated(pk, prev, st, res.Err) {
 			return
 		}
 		ev, msg := l.Warn(), "fetch failed"
@@ -635,6 +658,7 @@ func (p *Poller) logResult(src feeds.Source, prev, st feeds.FetchState, res *Res
 			ev = ev.Dur(logkey.RetryAfter, retry)
 		}
 		ev.Err(res.Err).
+			Str(logkey.ErrorKind, ErrorKind(res.Err)).
 			Int(logkey.ErrorCount, st.ErrorCount).
 			Time(logkey.NextCheck, st.NextCheck).
 			Msg(msg)
@@ -645,7 +669,7 @@ func (p *Poller) logResult(src feeds.Source, prev, st feeds.FetchState, res *Res
 		l.Info().Int(logkey.ErrorCount, prev.ErrorCount).Msg("source recovered")
 	}
 	if resp.MovedTo != "" && resp.MovedTo != prev.URL {
-		l.Info().Str(logkey.Location, resp.MovedTo).Msg("feed moved permanently")
+		l.Info().Str(logkey.Location, feeds.RedactURL(resp.MovedTo)).Msg("feed moved permanently")
 	}
 	ev := l.Debug().
 		Int(logkey.Status, st.LastStatus).

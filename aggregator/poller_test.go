@@ -3,7 +3,11 @@ package aggregator_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -677,4 +681,202 @@ func (s *countingStore) SaveFetch(ctx context.Context, id int64, st feeds.FetchS
 	*s.sent = append(*s.sent, len(items))
 	s.memStore.mu.Unlock()
 	return s.memStore.SaveFetch(ctx, id, st, items, now)
+}
+
+// TestPollLogsOncePerKind: a failure is logged again when its kind
+// changes, not when its text does. Here the status (and so the text) varies
+// from poll to poll within one kind, 5xx, as addresses and timings vary in
+// the text of network and TLS errors; then the kind changes to 4xx.
+func TestPollLogsOncePerKind(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	codes := []int{500, 502, 503, 504, 500, 404, 403, 410}
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		code := codes[0]
+		codes = codes[1:]
+		mu.Unlock()
+		w.WriteHeader(code)
+	}))
+	var logs syncBuffer
+	store := newMemStore()
+	p := aggregator.NewPoller(store, nil, testOptions(newClock()), zerolog.New(&logs).Level(zerolog.DebugLevel))
+	p.SetSources([]feeds.Source{source(7, srv.URL)})
+	var texts []string
+	for range 7 {
+		r := pollOne(t, p, 7)
+		texts = append(texts, r.Err.Error())
+	}
+	warns := logs.lines(`"level":"warn"`)
+	if len(warns) != 2 || !strings.Contains(warns[0], `"error_kind":"http_5xx"`) || !strings.Contains(warns[1], `"error_kind":"http_4xx"`) {
+		t.Errorf("%d warnings for errors %q, want one per kind (5xx, 4xx):\n%s", len(warns), texts, strings.Join(warns, "\n"))
+	}
+	if st, _ := store.state(7); st.LastError != texts[len(texts)-1] || st.ErrorCount != 7 {
+		t.Errorf("stored state %+v: the last error and the count are still kept", st)
+	}
+}
+
+// TestPollGone: a 410 marks the source gone; it is not scheduled or polled
+// again.
+func TestPollGone(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusGone)
+	}))
+	store := newMemStore()
+	p := aggregator.NewPoller(store, nil, testOptions(newClock()), testLogger(t))
+	p.SetSources([]feeds.Source{source(1, srv.URL)})
+	r := pollOne(t, p, 1)
+	st, _ := store.state(1)
+	if r.Outcome != aggregator.OutcomeError || !st.Gone || !st.NextCheck.IsZero() || st.LastStatus != http.StatusGone {
+		t.Fatalf("after a 410: outcome %s, stored state %+v; want gone with no next check", r.Outcome, st)
+	}
+	if srcs := p.Sources(); len(srcs) != 1 || !srcs[0].State.Gone {
+		t.Errorf("poller's sources %+v: want the source kept, gone", srcs)
+	}
+	if sum := p.PollAll(context.Background(), nil); sum.Sources != 0 {
+		t.Errorf("second poll: %+v; a gone source is not polled", sum)
+	}
+	// Given again (a restart reading the store), it stays unscheduled.
+	src := source(1, srv.URL)
+	src.State = st
+	p2 := aggregator.NewPoller(store, nil, testOptions(newClock()), testLogger(t))
+	p2.SetSources([]feeds.Source{src})
+	p2.PollAll(context.Background(), nil)
+	if n := hits.Load(); n != 1 {
+		t.Errorf("the server was asked %d times, want 1", n)
+	}
+}
+
+// TestPollRedactsSourceURL: credentials in a source's URL reach neither
+// the logs nor the stored last error.
+func TestPollRedactsSourceURL(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/down", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
+	mux.HandleFunc("/old", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/new?access_token=hunter2", http.StatusMovedPermanently)
+	})
+	mux.Handle("/new", serveFeed("application/rss+xml", rssDoc("Moved", 0, "a")))
+	srv := newServer(t, mux)
+	creds := strings.Replace(srv.URL, "http://", "http://alice:hunter2@", 1)
+
+	var logs syncBuffer
+	store := newMemStore()
+	p := aggregator.NewPoller(store, nil, testOptions(newClock()), zerolog.New(&logs).Level(zerolog.DebugLevel))
+	p.SetSources([]feeds.Source{source(1, creds+"/down?private_token=hunter2"), source(2, srv.URL+"/old?key=hunter2")})
+	p.PollAll(context.Background(), nil)
+	if l := logs.lines("hunter2"); len(l) > 0 {
+		t.Errorf("log lines show a credential:\n%s", strings.Join(l, "\n"))
+	}
+	if n := len(logs.lines(`"source_url":"` + srv.URL + `/down?private_token=REDACTED"`)); n != 1 {
+		t.Errorf("%d lines with the redacted URL:\n%s", n, strings.Join(logs.lines(), "\n"))
+	}
+	if st, _ := store.state(1); st.LastError == "" || strings.Contains(st.LastError, "hunter2") {
+		t.Errorf("stored last error %q", st.LastError)
+	}
+}
+
+// hostileFeed is an RSS document with ns namespace declarations on its
+// channel and items items of elements in those namespaces: every element
+// made the XML parser copy every binding.
+func hostileFeed(ns, items int) string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel`)
+	for i := range ns {
+		fmt.Fprintf(&b, ` xmlns:n%d="http://example.com/ns/%d"`, i, i)
+	}
+	b.WriteString(`><title>Hostile</title><link>https://example.com/</link>`)
+	for i := range items {
+		a, c := i%ns, (i+1)%ns
+		fmt.Fprintf(&b, `<item><title>item %d</title><link>https://example.com/%d</link><n%d:a>x</n%d:a><n%d:b>y</n%d:b></item>`, i, i, a, a, c, c)
+	}
+	b.WriteString(`</channel></rss>`)
+	return b.String()
+}
+
+// TestPollBoundsParsing: a document that would hold a worker for minutes
+// (2,000 namespace declarations and 20,000 items of prefixed elements) is
+// a fetch error of its source, of kind too_complex; one with 5,000 plain
+// items gives the first DefaultMaxItems; the other sources of the same
+// poll succeed.
+func TestPollBoundsParsing(t *testing.T) {
+	t.Parallel()
+	many := make([]string, 5000)
+	for i := range many {
+		many[i] = fmt.Sprintf("item %d", i)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/hostile", serveFeed("application/rss+xml", hostileFeed(2000, 20000)))
+	mux.Handle("/many", serveFeed("application/rss+xml", rssDoc("Many", 0, many...)))
+	mux.Handle("/good", serveFeed("application/rss+xml", rssDoc("Good", 0, "a", "b")))
+	srv := newServer(t, mux)
+
+	opts := testOptions(newClock())
+	opts.Timeout = 10 * time.Second
+	opts.MaxBodySize = 16 << 20
+	var logs syncBuffer
+	store := newMemStore()
+	p := aggregator.NewPoller(store, nil, opts, zerolog.New(&logs))
+	p.SetSources([]feeds.Source{source(1, srv.URL+"/hostile"), source(2, srv.URL+"/many"), source(3, srv.URL+"/good")})
+	byID := map[int64]aggregator.Result{}
+	p.PollAll(context.Background(), func(r aggregator.Result) { byID[r.Source.ID] = r })
+
+	if r := byID[1]; r.Outcome != aggregator.OutcomeError || aggregator.ErrorKind(r.Err) != aggregator.KindTooComplex || store.itemCount(1) != 0 {
+		t.Errorf("hostile source: outcome %s, error %v (kind %q), %d items stored; want a too_complex error", r.Outcome, r.Err, aggregator.ErrorKind(r.Err), store.itemCount(1))
+	}
+	if st, _ := store.state(1); st.ErrorCount != 1 || !strings.Contains(st.LastError, "too complex") {
+		t.Errorf("hostile source's stored state %+v", st)
+	}
+	if len(logs.lines(`"error_kind":"too_complex"`, `"source_id":1`)) != 1 {
+		t.Errorf("no warning of kind too_complex:\n%s", strings.Join(logs.lines(), "\n"))
+	}
+	if r, n := byID[2], store.itemCount(2); r.Outcome != aggregator.OutcomeOK || n != feeds.DefaultMaxItems {
+		t.Errorf("5,000 items: outcome %s (%v), %d stored; want %d", r.Outcome, r.Err, n, feeds.DefaultMaxItems)
+	}
+	if r := byID[3]; r.Outcome != aggregator.OutcomeOK || store.itemCount(3) != 2 {
+		t.Errorf("good source beside them: %+v", r)
+	}
+}
+
+// TestPollParseDeadline: a parse still running when the fetch's timeout
+// passes stops there, and the source fails with a timeout. The document
+// is within the parser's limits but slow to parse (thousands of namespace
+// bindings copied for each of its elements), and the timeout is shorter
+// than any parse of it takes.
+func TestPollParseDeadline(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, serveFeed("application/rss+xml", hostileFeed(1000, 1500)))
+	opts := testOptions(newClock())
+	opts.Timeout = 50 * time.Millisecond
+	store := newMemStore()
+	p := aggregator.NewPoller(store, nil, opts, testLogger(t))
+	p.SetSources([]feeds.Source{source(1, srv.URL)})
+	r := pollOne(t, p, 1)
+	if r.Outcome != aggregator.OutcomeError || aggregator.ErrorKind(r.Err) != aggregator.KindTimeout || store.itemCount(1) != 0 {
+		t.Errorf("outcome %s, error %v (kind %q), %d items stored; want a timeout", r.Outcome, r.Err, aggregator.ErrorKind(r.Err), store.itemCount(1))
+	}
+}
+
+// TestPollTLSFailureLoggedOnce: a server whose certificate nobody trusts
+// fails every poll with an error of kind tls, logged once.
+func TestPollTLSFailureLoggedOnce(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(serveFeed("application/rss+xml", rssDoc("TLS", 0, "a")))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the failed handshakes are the point
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	var logs syncBuffer
+	p := aggregator.NewPoller(newMemStore(), nil, testOptions(newClock()), zerolog.New(&logs))
+	p.SetSources([]feeds.Source{source(1, srv.URL)})
+	for range 3 {
+		if r := pollOne(t, p, 1); aggregator.ErrorKind(r.Err) != aggregator.KindTLS {
+			t.Errorf("error %v: kind %q, want tls", r.Err, aggregator.ErrorKind(r.Err))
+		}
+	}
+	if l := logs.lines(`"level":"warn"`); len(l) != 1 || !strings.Contains(l[0], `"error_kind":"tls"`) {
+		t.Errorf("warnings:\n%s", strings.Join(l, "\n"))
+	}
 }

@@ -2,7 +2,9 @@ package aggregator
 
 import (
 	"container/heap"
+	"context"
 	"math/rand/v2"
+	"net/netip"
 	"time"
 
 	"github.com/feedcurator/feedcurator/feeds"
@@ -18,11 +20,17 @@ type Options struct {
 	PerHost         int              // concurrent fetches per host
 	Timeout         time.Duration    // whole request including body, per fetch
 	MaxBodySize     int64            // response body cap after decompression
+	MaxItems        int              // items taken from one document, the first ones; 0 means feeds.DefaultMaxItems
 	UserAgent       string           //
 	Now             func() time.Time // clock
 	Rand            func() float64   // jitter source in [0, 1); nil means math/rand/v2
 	Observe         func(Result)     // if set, called after every poll (metrics); must be quick and safe for concurrent use
-	DenyPrivate     bool             // refuse to fetch from loopback and private addresses (redirects included)
+	DenyPrivate     bool             // refuse to fetch from loopback and private addresses (redirects included): see NewHTTPClient
+	Proxy           string           // proxy URL for every fetch, trusted even on a private address; "" means the environment's (HTTP_PROXY and the like)
+
+	// lookup resolves a host name for the proxy guard; nil means the
+	// system's resolver. Tests set it.
+	lookup func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
 // DefaultOptions returns the settings used for zero Options fields.
@@ -122,12 +130,14 @@ func (o Options) errorDelay(interval time.Duration, errorCount int, retryAfter t
 
 // entry is one source in the Poller's schedule.
 type entry struct {
-	src     feeds.Source // config plus the latest fetch state
-	next    time.Time    // when it is due
-	index   int          // position in the queue; -1 when not queued
-	busy    bool         // claimed by a fetch (running or waiting for its host)
-	removed bool         // dropped by SetSources while busy
-	digest  *digest      // items of the document last saved; nil: parse the next one whole
+	src      feeds.Source // config plus the latest fetch state
+	next     time.Time    // when it is due
+	index    int          // position in the queue; -1 when not queued
+	busy     bool         // claimed by a fetch (running or waiting for its host)
+	removed  bool         // dropped by SetSources while busy
+	digest   *digest      // items of the document last saved; nil: parse the next one whole
+	polled   bool         // polled since the Poller started: lastKind is known
+	lastKind string       // ErrorKind of the last poll's error, "" if it succeeded
 }
 
 // queue is a min-heap of idle entries by next check.

@@ -1,7 +1,9 @@
 package feeds
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"html"
@@ -16,6 +18,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/atom"
+	"github.com/mmcdole/gofeed/json"
 	"github.com/mmcdole/gofeed/rss"
 	"golang.org/x/net/html/charset"
 	xunicode "golang.org/x/text/encoding/unicode"
@@ -46,8 +50,12 @@ var encodingDecl = regexp.MustCompile(`^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-
 // resolves relative links; contentType is the HTTP Content-Type header, whose
 // charset is used when the document's XML declaration names none.
 //
-// Items come back normalised: trimmed text, absolute links, a Key (see
-// ItemKey), a content Hash, and duplicates of one Key dropped (first wins).
+// Items come back normalised: trimmed text without control characters,
+// titles, authors and categories capped (see MaxTitleRunes), absolute
+// links, a Key (see ItemKey), a content Hash, and duplicates of one Key
+// dropped (first wins). At most DefaultMaxItems items are taken from one
+// document, and a document past the limits of Parser is refused with
+// ErrTooComplex.
 func Parse(r io.Reader, baseURL, contentType string) (*Feed, error) {
 	body, err := io.ReadAll(r)
 	if err != nil {
@@ -60,10 +68,44 @@ func Parse(r io.Reader, baseURL, contentType string) (*Feed, error) {
 // holds it. A document that is valid UTF-8 with no control characters, the
 // common case, goes to the XML parser as it is, with no filtering copy.
 func ParseBytes(doc []byte, baseURL, contentType string) (*Feed, error) {
+	return Parser{}.ParseBytes(context.Background(), doc, baseURL, contentType)
+}
+
+// Parser parses feed documents within limits. The zero Parser takes the
+// defaults; Parse and ParseBytes use it.
+//
+// Whatever the limits, a parse costs time and memory in proportion to the
+// document: it takes the first MaxItems items and cuts the rest before
+// parsing, refuses a document past MaxDepth or MaxNamespaceWork with
+// ErrTooComplex, and stops with ctx's error once ctx is done (the fetcher
+// passes the fetch's deadline). Text fields are capped too: see
+// MaxTitleRunes.
+type Parser struct {
+	MaxItems int // items taken from one document; 0 means DefaultMaxItems
+}
+
+// ParseBytes parses doc as the package's ParseBytes does, within p's limits
+// and until ctx is done.
+func (p Parser) ParseBytes(ctx context.Context, doc []byte, baseURL, contentType string) (*Feed, error) {
+	maxItems := p.MaxItems
+	if maxItems <= 0 {
+		maxItems = DefaultMaxItems
+	}
 	head := doc[:min(len(doc), prologPeek)]
 	if len(bytes.TrimSpace(head)) == 0 {
 		return nil, fmt.Errorf("empty document: %w", ErrNotAFeed)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("parse feed: %w", err)
+	}
+	lay, scanErr := scanDocument(doc, maxItems)
+	switch {
+	case errors.Is(scanErr, ErrTooComplex):
+		return nil, scanErr
+	case scanErr == nil && len(lay.cut) > 0:
+		doc = cutSpans(doc, lay.cut)
+	}
+
 	label, fromHeader := "", false
 	if bytes.HasPrefix(head, utf8BOM) {
 		// A byte order mark outranks both the declaration and the header.
@@ -82,7 +124,7 @@ func ParseBytes(doc []byte, baseURL, contentType string) (*Feed, error) {
 	}
 
 	clean := !hasControlBytes(doc)
-	var body io.Reader = bytes.NewReader(doc)
+	var body io.Reader = &deadlineReader{ctx: ctx, r: bytes.NewReader(doc)}
 	if !clean {
 		body = &controlFilter{r: body}
 	}
@@ -100,12 +142,28 @@ func ParseBytes(doc []byte, baseURL, contentType string) (*Feed, error) {
 	}
 	chinese := isChineseCharset(label)
 
-	p := gofeed.NewParser()
-	// Items carry no image, so gofeed need not parse each item's HTML
-	// looking for one (a quarter of the RSS parsing time).
-	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
-	p.KeepOriginalFeed = true
-	gf, err := p.Parse(body)
+	// The type is the root element's name, which the scan found however
+	// long the root's start tag (ten thousand namespace declarations make
+	// it longer than the few kilobytes gofeed's own detection looks at).
+	// Documents the scan does not follow get gofeed's detection.
+	kind := gofeed.FeedTypeUnknown
+	if scanErr == nil {
+		switch strings.ToLower(string(lay.root)) {
+		case "rss", "rdf":
+			kind = gofeed.FeedTypeRSS
+		case "feed":
+			kind = gofeed.FeedTypeAtom
+		}
+	} else {
+		br := bufio.NewReaderSize(body, detectPeek)
+		prefix, err := br.Peek(detectPeek)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, parseError(ctx, err)
+		}
+		kind = gofeed.DetectFeedType(bytes.NewReader(prefix))
+		body = br
+	}
+	gf, ttl, err := parseKind(kind, body)
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			if mt, _, _ := mime.ParseMediaType(contentType); mt != "" {
@@ -113,17 +171,16 @@ func ParseBytes(doc []byte, baseURL, contentType string) (*Feed, error) {
 			}
 			return nil, ErrNotAFeed
 		}
-		return nil, fmt.Errorf("parse feed: %w", err)
+		return nil, parseError(ctx, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, parseError(ctx, err)
 	}
 
 	f := &Feed{
-		Title:    cleanText(html.UnescapeString(gf.Title)),
-		Language: strings.TrimSpace(gf.Language),
-	}
-	if rf, ok := gf.OriginalFeed().(*rss.Feed); ok {
-		if n, err := strconv.Atoi(strings.TrimSpace(rf.TTL)); err == nil && n > 0 {
-			f.TTL = time.Duration(n) * time.Minute
-		}
+		Title:    capRunes(cleanText(html.UnescapeString(gf.Title)), MaxTitleRunes),
+		Language: capRunes(cleanText(gf.Language), maxLanguageRunes),
+		TTL:      ttl,
 	}
 	base, _ := url.Parse(baseURL)
 	f.Link = resolve(base, gf.Link)
@@ -136,18 +193,26 @@ func ParseBytes(doc []byte, baseURL, contentType string) (*Feed, error) {
 	}
 
 	seen := make(map[string]struct{}, len(gf.Items))
-	f.Items = make([]Item, 0, len(gf.Items))
-	for _, gi := range gf.Items {
+	f.Items = make([]Item, 0, min(len(gf.Items), maxItems))
+	for n, gi := range gf.Items {
+		if len(f.Items) == maxItems {
+			break // a document the scan did not follow can hold more
+		}
+		if n%256 == 255 {
+			if err := ctx.Err(); err != nil {
+				return nil, parseError(ctx, err)
+			}
+		}
 		if gi == nil {
 			continue
 		}
 		it := Item{
 			GUID:       strings.TrimSpace(gi.GUID),
 			Link:       resolve(itemBase, firstNonEmpty(gi.Link, firstOf(gi.Links))),
-			Title:      cleanText(html.UnescapeString(gi.Title)),
+			Title:      capRunes(cleanText(html.UnescapeString(gi.Title)), MaxTitleRunes),
 			Summary:    cleanHTML(gi.Description),
 			Content:    cleanHTML(gi.Content),
-			Author:     authorOf(gi),
+			Author:     capRunes(authorOf(gi), MaxAuthorRunes),
 			Categories: cleanList(gi.Categories),
 			Lang:       f.Language,
 			Published:  itemTime(gi.Published, gi.PublishedParsed, chinese),
@@ -231,7 +296,7 @@ func authorOf(gi *gofeed.Item) string {
 		if n := cleanText(p.Name); n != "" {
 			return n
 		}
-		if e := strings.TrimSpace(p.Email); e != "" {
+		if e := cleanText(p.Email); e != "" {
 			return e
 		}
 	}
@@ -279,11 +344,16 @@ func firstOf(s []string) string {
 	return ""
 }
 
+// cleanList cleans categories: at most MaxCategories of them, each of at
+// most MaxCategoryRunes, without repeats.
 func cleanList(in []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, s := range in {
-		s = cleanText(s)
+		if len(out) == MaxCategories {
+			break
+		}
+		s = capRunes(cleanText(s), MaxCategoryRunes)
 		if s == "" || seen[s] {
 			continue
 		}
@@ -294,7 +364,9 @@ func cleanList(in []string) []string {
 }
 
 // cleanText makes a one-line plain string: valid UTF-8, no control
-// characters, runs of white space collapsed.
+// characters (C0, DEL and C1: a C1 control is usually a Windows-1252
+// character decoded as Latin-1, and shows as nothing or as a box), runs of
+// white space collapsed.
 func cleanText(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	var b strings.Builder
@@ -305,7 +377,7 @@ func cleanText(s string) string {
 			space = b.Len() > 0
 			continue
 		}
-		if !xmlChar(r) {
+		if !xmlChar(r) || unicode.IsControl(r) {
 			continue
 		}
 		if space {
@@ -317,18 +389,102 @@ func cleanText(s string) string {
 	return b.String()
 }
 
-// cleanHTML keeps markup but drops what XML cannot carry.
+// cleanHTML keeps markup but drops what XML cannot carry, and the control
+// characters (DEL, C1) that it can but no text means.
 func cleanHTML(s string) string {
-	if utf8.ValidString(s) && !hasNonXML(s) {
+	if utf8.ValidString(s) && !hasNonXML(s) && !hasC1(s) {
 		return strings.TrimSpace(s)
 	}
 	s = strings.TrimSpace(strings.ToValidUTF8(s, "\uFFFD"))
 	return strings.Map(func(r rune) rune {
-		if xmlChar(r) {
+		if xmlChar(r) && (!unicode.IsControl(r) || r == '\t' || r == '\n' || r == '\r') {
 			return r
 		}
 		return -1
 	}, s)
+}
+
+// hasC1 reports whether s holds DEL or a C1 control (U+0080 to U+009F,
+// written C2 80 to C2 9F in UTF-8).
+func hasC1(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == 0x7F:
+			return true
+		case c == 0xC2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9F:
+			return true
+		}
+	}
+	return false
+}
+
+// Caps on the text fields of a feed and its items, in runes. A title past
+// its cap is cut on a character boundary and ends with Ellipsis (counted
+// in the cap).
+const (
+	MaxTitleRunes    = 1000 // feed and item titles
+	MaxAuthorRunes   = 200
+	MaxCategoryRunes = 100
+	MaxCategories    = 50 // categories kept per item, the first ones
+	maxLanguageRunes = 64
+)
+
+// capRunes cuts s to at most n runes, the last of them Ellipsis, without
+// separating a character from the marks that extend it.
+func capRunes(s string, n int) string {
+	if len(s) <= n || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	cut := graphemeCut(r, n-1)
+	return strings.TrimRightFunc(string(r[:cut]), unicode.IsSpace) + Ellipsis
+}
+
+// detectPeek is how much of a document gofeed's type detection reads.
+const detectPeek = 4096
+
+// parseKind parses body as a document of the given type and translates
+// it; the TTL is RSS's, 0 for the others.
+func parseKind(kind gofeed.FeedType, body io.Reader) (*gofeed.Feed, time.Duration, error) {
+	switch kind {
+	case gofeed.FeedTypeRSS:
+		rf, err := (&rss.Parser{}).Parse(body)
+		if err != nil {
+			return nil, 0, err
+		}
+		// Items carry no image, so gofeed need not parse each item's HTML
+		// looking for one (a quarter of the RSS parsing time).
+		gf, err := (&gofeed.DefaultRSSTranslator{DisableContentImageScan: true}).Translate(rf)
+		var ttl time.Duration
+		if n, err := strconv.Atoi(strings.TrimSpace(rf.TTL)); err == nil && n > 0 {
+			ttl = time.Duration(n) * time.Minute
+		}
+		return gf, ttl, err
+	case gofeed.FeedTypeAtom:
+		af, err := (&atom.Parser{}).Parse(body)
+		if err != nil {
+			return nil, 0, err
+		}
+		gf, err := (&gofeed.DefaultAtomTranslator{}).Translate(af)
+		return gf, 0, err
+	case gofeed.FeedTypeJSON:
+		jf, err := (&json.Parser{}).Parse(body)
+		if err != nil {
+			return nil, 0, err
+		}
+		gf, err := (&gofeed.DefaultJSONTranslator{}).Translate(jf)
+		return gf, 0, err
+	}
+	return nil, 0, gofeed.ErrFeedTypeNotDetected
+}
+
+// parseError wraps a failed parse: ctx's error once ctx is done (the
+// parser's own error is then only the symptom), else err.
+func parseError(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return fmt.Errorf("parse feed: %w", cerr)
+	}
+	return fmt.Errorf("parse feed: %w", err)
 }
 
 // xmlChar reports whether r may appear in an XML 1.0 document.

@@ -17,6 +17,7 @@ const (
 	NextCheck  = "next_check"
 	Errors     = "errors"
 	ErrorCount = "error_count"
+	ErrorKind  = "error_kind"
 	RetryAfter = "retry_after"
 	Location   = "location"
 	Section    = "section"

@@ -1,0 +1,326 @@
+package feeds
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Limits on the work one document may cost. A feed is read from a server
+// nobody vouches for, and the XML parser's cost is not linear in the size of
+// the document: every element copies the namespace bindings in scope, so a
+// few megabytes of elements under thousands of namespace declarations would
+// take minutes and gigabytes. Parse checks a document against these limits
+// before parsing it, in one pass over the bytes.
+const (
+	// DefaultMaxItems is how many items Parse takes from one document when
+	// Parser.MaxItems is 0: the first ones in document order (feeds list
+	// the newest first). The rest are cut before parsing, so they cost
+	// nothing.
+	DefaultMaxItems = 1000
+
+	// MaxDepth is the deepest element nesting a document may have.
+	MaxDepth = 256
+
+	// MaxNamespaceWork bounds the sum, over the elements parsed, of the
+	// namespace declarations in scope at each: the parser's cost. Real
+	// feeds use a few thousand; ten thousand declarations on the root of a
+	// small feed are still accepted.
+	MaxNamespaceWork = 10_000_000
+)
+
+// ErrTooComplex is returned by Parse for a document past MaxDepth or
+// MaxNamespaceWork: parsing it would cost far more than its size suggests.
+var ErrTooComplex = errors.New("document too complex")
+
+// layout is what scanDocument learned about a document.
+type layout struct {
+	root  []byte // the root element's local name
+	items int    // item (RSS) or entry (Atom) elements found
+	cut   []span // the items past the limit, to leave out of the parse
+}
+
+// span is the byte range [start, end) of an element in a document.
+type span struct{ start, end int }
+
+// errUnscannable means scanDocument met markup it does not follow; the
+// document goes to the XML parser as it is, bounded only by the deadline.
+var errUnscannable = errors.New("unscannable")
+
+// scanDocument follows the markup of doc (comments, CDATA sections,
+// processing instructions, a DOCTYPE, quoted attribute values) without
+// parsing it, to find the root element and the items past maxItems, and to
+// check MaxDepth and MaxNamespaceWork. Items are the elements named item or
+// entry (any prefix) that are children of the root or of one of its
+// children, not inside another item. It returns errUnscannable for
+// markup it does not follow (UTF-16 and UTF-32 among it) or a document
+// that does not start with markup (JSON), and an error
+// wrapping ErrTooComplex for a document past a limit.
+func scanDocument(doc []byte, maxItems int) (layout, error) {
+	var l layout
+	if bytes.IndexByte(doc, 0) >= 0 {
+		return l, errUnscannable // not an ASCII-compatible encoding
+	}
+	if start := bytes.TrimLeft(bytes.TrimPrefix(doc, utf8BOM), " \t\r\n"); len(start) == 0 || start[0] != '<' {
+		return l, errUnscannable // not XML: a JSON feed, or no feed at all
+	}
+	type open struct {
+		name    []byte
+		ns      int // namespace declarations in scope
+		item    bool
+		cutFrom int // start of this element if it is a cut item, else -1
+	}
+	var stack []open
+	inItem, cutting := false, false
+	work := 0
+	i := 0
+	for {
+		j := bytes.IndexByte(doc[i:], '<')
+		if j < 0 {
+			break
+		}
+		i += j
+		rest := doc[i:]
+		switch {
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			k := bytes.Index(rest[4:], []byte("-->"))
+			if k < 0 {
+				return l, errUnscannable
+			}
+			i += 4 + k + 3
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			k := bytes.Index(rest[9:], []byte("]]>"))
+			if k < 0 {
+				return l, errUnscannable
+			}
+			i += 9 + k + 3
+		case bytes.HasPrefix(rest, []byte("<?")):
+			k := bytes.Index(rest[2:], []byte("?>"))
+			if k < 0 {
+				return l, errUnscannable
+			}
+			i += 2 + k + 2
+		case bytes.HasPrefix(rest, []byte("<!")):
+			if len(stack) > 0 || l.root != nil {
+				return l, errUnscannable
+			}
+			k := doctypeEnd(rest)
+			if k < 0 {
+				return l, errUnscannable
+			}
+			i += k + 1
+		case bytes.HasPrefix(rest, []byte("</")):
+			k := bytes.IndexByte(rest, '>')
+			if k < 0 || len(stack) == 0 {
+				return l, errUnscannable
+			}
+			top := stack[len(stack)-1]
+			if name := bytes.TrimRight(rest[2:k], " \t\r\n"); !bytes.Equal(name, top.name) {
+				return l, errUnscannable
+			}
+			stack = stack[:len(stack)-1]
+			i += k + 1
+			if top.item {
+				inItem = false
+			}
+			if top.cutFrom >= 0 {
+				l.cut = append(l.cut, span{top.cutFrom, i})
+				cutting = false
+			}
+		default:
+			k := tagEnd(rest)
+			if k < 0 {
+				return l, errUnscannable
+			}
+			n := 1
+			for n < k && !isSpace(rest[n]) && rest[n] != '/' && rest[n] != '>' {
+				n++
+			}
+			name := rest[1:n]
+			if len(name) == 0 {
+				return l, errUnscannable
+			}
+			if len(stack) == 0 {
+				if l.root != nil {
+					return l, errUnscannable // a second root
+				}
+				l.root = localName(name)
+			}
+			selfClosing := rest[k-1] == '/'
+			o := open{name: name, cutFrom: -1}
+			if len(stack) > 0 {
+				o.ns = stack[len(stack)-1].ns
+			}
+			if !inItem && len(stack) >= 1 && len(stack) <= 2 && isItemName(localName(name)) {
+				o.item, inItem = true, true
+				l.items++
+				if l.items > maxItems {
+					o.cutFrom, cutting = i, true
+				}
+			}
+			if len(stack) >= MaxDepth {
+				return l, fmt.Errorf("%w: elements nested deeper than %d", ErrTooComplex, MaxDepth)
+			}
+			if !cutting { // cut elements cost the parser nothing
+				o.ns += namespaceDecls(rest[n:k])
+				work += o.ns
+				if work > MaxNamespaceWork {
+					return l, fmt.Errorf("%w: namespace declarations in scope, summed over the elements, exceed %d", ErrTooComplex, MaxNamespaceWork)
+				}
+			}
+			i += k + 1
+			switch {
+			case !selfClosing:
+				stack = append(stack, o)
+			case o.cutFrom >= 0:
+				l.cut = append(l.cut, span{o.cutFrom, i})
+				cutting, inItem = false, false
+			case o.item:
+				inItem = false
+			}
+		}
+	}
+	if len(stack) != 0 || l.root == nil {
+		return l, errUnscannable
+	}
+	return l, nil
+}
+
+// doctypeEnd returns the index of the '>' ending the declaration that d
+// starts with, skipping an internal subset in brackets and quoted strings;
+// -1 if there is none.
+func doctypeEnd(d []byte) int {
+	var quote byte
+	brackets := 0
+	for i := 2; i < len(d); i++ {
+		c := d[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '[':
+			brackets++
+		case c == ']':
+			brackets--
+		case c == '>' && brackets <= 0:
+			return i
+		}
+	}
+	return -1
+}
+
+// namespaceDecls counts the xmlns and xmlns:prefix attributes in attrs, the
+// inside of a start tag after its name.
+func namespaceDecls(attrs []byte) int {
+	n := 0
+	for i := 0; i < len(attrs); {
+		for i < len(attrs) && (isSpace(attrs[i]) || attrs[i] == '/') {
+			i++
+		}
+		start := i
+		for i < len(attrs) && !isSpace(attrs[i]) && attrs[i] != '=' && attrs[i] != '/' {
+			i++
+		}
+		name := attrs[start:i]
+		if bytes.Equal(name, []byte("xmlns")) || bytes.HasPrefix(name, []byte("xmlns:")) {
+			n++
+		}
+		for i < len(attrs) && isSpace(attrs[i]) {
+			i++
+		}
+		if i < len(attrs) && attrs[i] == '=' {
+			i++
+			for i < len(attrs) && isSpace(attrs[i]) {
+				i++
+			}
+			if i < len(attrs) && (attrs[i] == '"' || attrs[i] == '\'') {
+				q := attrs[i]
+				k := bytes.IndexByte(attrs[i+1:], q)
+				if k < 0 {
+					return n
+				}
+				i += 1 + k + 1
+			} else {
+				for i < len(attrs) && !isSpace(attrs[i]) {
+					i++
+				}
+			}
+		}
+		if i == start {
+			i++ // a stray character: step over it
+		}
+	}
+	return n
+}
+
+// tagEnd returns the index of the '>' closing the tag that tag starts
+// with, skipping quoted attribute values; -1 if there is none.
+func tagEnd(tag []byte) int {
+	var quote byte
+	for i := 1; i < len(tag); i++ {
+		c := tag[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '>':
+			return i
+		case c == '<':
+			return -1
+		}
+	}
+	return -1
+}
+
+func localName(name []byte) []byte {
+	if i := bytes.LastIndexByte(name, ':'); i >= 0 {
+		return name[i+1:]
+	}
+	return name
+}
+
+func isItemName(name []byte) bool {
+	return string(name) == "item" || string(name) == "entry"
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// cutSpans returns doc without the spans, which are in order and disjoint.
+func cutSpans(doc []byte, spans []span) []byte {
+	out := make([]byte, 0, len(doc))
+	last := 0
+	for _, s := range spans {
+		out = append(out, doc[last:s.start]...)
+		last = s.end
+	}
+	return append(out, doc[last:]...)
+}
+
+// deadlineReader reads from r until ctx is done, then fails with ctx's
+// error: the XML parser takes no context, but it reads its input a few
+// kilobytes at a time, so a parse stops soon after its deadline passes.
+type deadlineReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+// deadlineChunk is the most read between two looks at the context.
+const deadlineChunk = 4 << 10
+
+func (d *deadlineReader) Read(p []byte) (int, error) {
+	if err := d.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if len(p) > deadlineChunk {
+		p = p[:deadlineChunk]
+	}
+	return d.r.Read(p)
+}
