@@ -51,7 +51,9 @@ type Fetch struct {
 	PerHost     int      `yaml:"per_host"`
 	Jitter      float64  `yaml:"jitter"`
 	UserAgent   string   `yaml:"user_agent"`
-	DenyPrivate bool     `yaml:"deny_private"` // refuse loopback and private addresses, redirects included
+	DenyPrivate bool     `yaml:"deny_private"` // refuse loopback and private addresses, redirects and proxied targets included
+	Proxy       string   `yaml:"proxy"`        // proxy for every fetch, trusted on any address; "" for $HTTPS_PROXY and the like
+	MaxItems    int      `yaml:"max_items"`    // items taken from one document, the first ones
 }
 
 // Curator configures classification.
@@ -105,6 +107,7 @@ func Default() *Config {
 			Workers:     16,
 			PerHost:     2,
 			Jitter:      0.1,
+			MaxItems:    feeds.DefaultMaxItems,
 			UserAgent:   "feedcurator/1.0 (+https://github.com/feedcurator/feedcurator)",
 		},
 		Curator: Curator{Interval: Duration{5 * time.Second}},
@@ -316,6 +319,14 @@ func (c *Config) Validate() error {
 	}
 	if c.Fetch.PerHost < 1 {
 		bad("fetch.per_host", fmt.Errorf("%w: want at least 1", ErrOutOfRange))
+	}
+	if c.Fetch.Proxy != "" {
+		if u, err := url.Parse(c.Fetch.Proxy); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") {
+			bad("fetch.proxy", fmt.Errorf("%w: %q (want http://, https:// or socks5://host:port)", ErrInvalidURL, feeds.RedactURL(c.Fetch.Proxy)))
+		}
+	}
+	if c.Fetch.MaxItems < 1 || c.Fetch.MaxItems > 100000 {
+		bad("fetch.max_items", fmt.Errorf("%w: want 1 to 100000", ErrOutOfRange))
 	}
 	if c.Fetch.Jitter < 0 || c.Fetch.Jitter >= 1 {
 		bad("fetch.jitter", fmt.Errorf("%w: want 0 to 0.99", ErrOutOfRange))

@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/feedcurator/feedcurator/aggregator"
-	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/sqlite"
 )
 
@@ -35,7 +33,7 @@ func newMetrics(db *sqlite.DB) *metrics {
 		reg: prometheus.NewRegistry(),
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "feedcurator_fetches_total",
-			Help: "Source polls by result: ok, not_modified, or error_<class>.",
+			Help: "Source polls by result: ok, not_modified, or error_<kind> (timeout, dns, refused, tls, http_4xx, http_5xx, not_a_feed, parse, too_large, too_complex, …).",
 		}, []string{"result"}),
 		fetchSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "feedcurator_fetch_duration_seconds",
@@ -102,32 +100,14 @@ func (m *metrics) observeRender(key string, took time.Duration, err error) {
 	m.renderSecs.Observe(took.Seconds())
 }
 
-// fetchResult classifies a poll's outcome into a small fixed set of labels.
+// fetchResult labels a poll's outcome: ok, not_modified, or error_ and the
+// aggregator's error kind (a small fixed set, the one the poller's logs
+// de-duplicate by).
 func fetchResult(r aggregator.Result) string {
 	if r.Outcome != aggregator.OutcomeError {
 		return r.Outcome
 	}
-	var fe *aggregator.FetchError
-	switch {
-	case errors.Is(r.Err, aggregator.ErrTimeout) || errors.Is(r.Err, context.DeadlineExceeded):
-		return "error_timeout"
-	case errors.Is(r.Err, aggregator.ErrBodyTooLarge):
-		return "error_too_large"
-	case errors.Is(r.Err, aggregator.ErrRedirectLoop) || errors.Is(r.Err, aggregator.ErrTooManyRedirects):
-		return "error_redirect"
-	case errors.As(r.Err, &fe) && fe.StatusCode >= 500:
-		return "error_http_5xx"
-	case errors.As(r.Err, &fe) && fe.StatusCode >= 400:
-		return "error_http_4xx"
-	case errors.Is(r.Err, feeds.ErrNotAFeed):
-		return "error_not_a_feed"
-	case errors.As(r.Err, &fe) && fe.StatusCode >= 200 && fe.StatusCode < 300:
-		return "error_parse"
-	case errors.As(r.Err, &fe):
-		return "error_network"
-	default:
-		return "error_store"
-	}
+	return "error_" + aggregator.ErrorKind(r.Err)
 }
 
 // instrument counts and times requests per route pattern (never per raw

@@ -22,6 +22,8 @@ func FetchOptions(cfg *config.Config) aggregator.Options {
 	o.PerHost = cfg.Fetch.PerHost
 	o.Jitter = cfg.Fetch.Jitter
 	o.DenyPrivate = cfg.Fetch.DenyPrivate
+	o.Proxy = cfg.Fetch.Proxy
+	o.MaxItems = cfg.Fetch.MaxItems
 	if cfg.Fetch.UserAgent != "" {
 		o.UserAgent = cfg.Fetch.UserAgent
 	}

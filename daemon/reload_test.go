@@ -43,6 +43,8 @@ func settingChanges(dir string) map[string]func(string) string {
 		"fetch.jitter":             add("fetch:\n  jitter: 0.2\n"),
 		"fetch.user_agent":         add("fetch:\n  user_agent: other/1\n"),
 		"fetch.deny_private":       add("fetch:\n  deny_private: true\n"),
+		"fetch.proxy":              add("fetch:\n  proxy: http://127.0.0.1:3128\n"),
+		"fetch.max_items":          add("fetch:\n  max_items: 200\n"),
 		"curator.interval":         add("curator:\n  interval: 3s\n"),
 		"curator.fallback":         add("curator:\n  fallback: industry\n"),
 		"curator.threshold":        add("curator:\n  threshold: 3\n"),

@@ -247,7 +247,7 @@ func TestHostileSources(t *testing.T) {
 	if hits("/410") != 1 || hits("/404") != 2 {
 		t.Errorf("requests: 410 %d (want 1), 404 %d (want 2)", hits("/410"), hits("/404"))
 	}
-	if byName["dup-guids"] != 1 || byName["ten-thousand"] != 10000 || byName["dates"] != 2 {
+	if byName["dup-guids"] != 1 || byName["ten-thousand"] != feeds.DefaultMaxItems || byName["dates"] != 2 {
 		t.Errorf("item counts %v", byName)
 	}
 	// A 301 moves the source, a 302 does not.
