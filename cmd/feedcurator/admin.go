@@ -16,6 +16,7 @@ import (
 
 	"github.com/feedcurator/feedcurator/config"
 	"github.com/feedcurator/feedcurator/daemon"
+	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/sqlite"
 )
 
@@ -92,6 +93,17 @@ func shortDur(d time.Duration) string {
 	}
 }
 
+// redactIn replaces the URLs of a source in text (an error message stored
+// before the aggregator redacted its messages) by their redacted form.
+func redactIn(text string, urls ...string) string {
+	for _, u := range urls {
+		if u != "" {
+			text = strings.ReplaceAll(text, u, feeds.RedactURL(u))
+		}
+	}
+	return text
+}
+
 type sourceRow struct {
 	ID           int64     `json:"id"`
 	Name         string    `json:"name"`
@@ -137,9 +149,9 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			status = "new"
 		}
 		rows = append(rows, sourceRow{
-			ID: s.ID, Name: s.Name, URL: s.State.URL, Status: status,
+			ID: s.ID, Name: s.Name, URL: feeds.RedactURL(s.State.URL), Status: status,
 			LastFetch: s.State.LastFetch, LastSuccess: s.State.LastSuccess, NextCheck: s.State.NextCheck,
-			ErrorCount: s.State.ErrorCount, LastError: s.State.LastError, LastStatus: s.State.LastStatus,
+			ErrorCount: s.State.ErrorCount, LastError: redactIn(s.State.LastError, s.State.URL, s.ConfigURL), LastStatus: s.State.LastStatus,
 			Items: counts[s.ID], ETag: s.State.ETag, LastModified: s.State.LastModified,
 		})
 	}

@@ -163,3 +163,50 @@ func TestImportOPMLKeepsTheFile(t *testing.T) {
 		t.Errorf("files left beside the configuration: %v", ents)
 	}
 }
+
+// TestCommandsRedactCredentials: a password or token in a source URL is used
+// to fetch it and shown nowhere else: not in the logs, sources, the OPML
+// export (unless asked for) or the published feeds.
+func TestCommandsRedactCredentials(t *testing.T) {
+	farm := newFeedFarm(t)
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, farm, dir)
+	data, _ := os.ReadFile(cfgPath)
+	host := strings.TrimPrefix(farm.URL, "http://")
+	secretURL := "http://editor:hunter2pass@" + host + "/good/k8s-blog.atom?private_token=tok3n5ecret"
+	data = []byte(strings.Replace(string(data), farm.URL+"/good/k8s-blog.atom", secretURL, 1))
+	data = []byte(strings.Replace(string(data), farm.URL+"/gone", "http://u:hunter2pass@"+host+"/gone?key=tok3n5ecret", 1))
+	os.WriteFile(cfgPath, data, 0o644)
+	_, fetchLog, code := run(t, "fetch", "--config", cfgPath, "--log-level", "debug")
+	if code != 0 {
+		t.Fatalf("fetch: %s", fetchLog)
+	}
+	outputs := map[string]string{"fetch log": fetchLog}
+	for name, args := range map[string][]string{
+		"sources":      {"sources", "--config", cfgPath},
+		"sources json": {"sources", "--config", cfgPath, "--json"},
+		"export-opml":  {"export-opml", "--config", cfgPath},
+		"items":        {"items", "--config", cfgPath, "--json", "--all"},
+		"digest":       {"digest", "--config", cfgPath, "--week", "2026-W47", "--out", "-"},
+	} {
+		out, errOut, code := run(t, args...)
+		if code != 0 {
+			t.Errorf("%s: exit %d %s", name, code, errOut)
+		}
+		outputs[name] = out + errOut
+	}
+	for name, out := range outputs {
+		for _, secret := range []string{"hunter2pass", "tok3n5ecret", "editor:"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%s shows %q:\n%s", name, secret, out)
+			}
+		}
+	}
+	if !strings.Contains(outputs["sources json"], "private_token=REDACTED") {
+		t.Errorf("sources does not show the redacted URL:\n%s", outputs["sources json"])
+	}
+	out, _, _ := run(t, "export-opml", "--config", cfgPath, "--with-credentials")
+	if !strings.Contains(out, "tok3n5ecret") {
+		t.Errorf("export-opml --with-credentials dropped the token:\n%s", out)
+	}
+}

@@ -72,11 +72,18 @@ func cmdExportOPML(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs := flag.NewFlagSet("export-opml", flag.ContinueOnError)
 	cf.register(fs, true)
 	out := fs.String("o", "-", "output `file`, - for stdout")
+	secrets := fs.Bool("with-credentials", false, "keep user names, passwords and tokens in the feed URLs (for a backup of your own)")
 	cfg, err := parseAndLoad(fs, &cf, args, stderr)
 	if err != nil {
 		return err
 	}
-	o := &feeds.OPML{Title: cfg.Publish.Title, Created: time.Now(), Sources: daemon.SourcesOf(cfg)}
+	sources := daemon.SourcesOf(cfg)
+	if !*secrets {
+		for i := range sources {
+			sources[i].ConfigURL = feeds.RedactURL(sources[i].ConfigURL)
+		}
+	}
+	o := &feeds.OPML{Title: cfg.Publish.Title, Created: time.Now(), Sources: sources}
 	var buf bytes.Buffer
 	if err := feeds.WriteOPML(&buf, o); err != nil {
 		return err
