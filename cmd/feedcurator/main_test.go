@@ -386,36 +386,35 @@ func checkAtom(t *testing.T, doc atomDoc, self string) {
 }
 
 // validateAtom checks a served document against RFC 4287's schema with jing
-// and with Python's feedparser, as a feed reader would read it.
+// and with Python's feedparser, as a feed reader would read it. A checker or
+// schema that is missing leaves out its check only (unless
+// FEEDCURATOR_REQUIRE_TOOLS is set): the test that called goes on.
 func validateAtom(t *testing.T, doc []byte) {
 	t.Helper()
 	f := filepath.Join(t.TempDir(), "feed.atom")
 	if err := os.WriteFile(f, doc, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	jing := requireTool(t, "jing")
 	rnc := filepath.Join("..", "..", "..", "shared", "atom.rnc")
-	if _, err := os.Stat(rnc); err != nil {
-		if os.Getenv("FEEDCURATOR_REQUIRE_TOOLS") != "" {
-			t.Fatalf("schema missing: %v", err)
+	if jing, ok := testutil.Tool(t, "jing"); ok && testutil.File(t, rnc) {
+		if out, err := exec.Command(jing, "-c", rnc, f).CombinedOutput(); err != nil {
+			t.Errorf("jing: %v\n%s", err, out)
 		}
-		t.Skip("atom.rnc not found beside the project")
 	}
-	if out, err := exec.Command(jing, "-c", rnc, f).CombinedOutput(); err != nil {
-		t.Errorf("jing: %v\n%s", err, out)
-	}
-	if _, err := os.Stat("/usr/bin/python3"); err != nil {
-		requireTool(t, "/usr/bin/python3")
+	py, ok := testutil.Tool(t, "/usr/bin/python3")
+	if !ok {
+		return
 	}
 	script := `import sys, feedparser
 d = feedparser.parse(sys.argv[1])
 if d.bozo:
     print("bozo:", d.bozo_exception); sys.exit(1)
 print(len(d.entries))`
-	out, err := exec.Command("/usr/bin/python3", "-c", script, f).CombinedOutput()
+	out, err := exec.Command(py, "-c", script, f).CombinedOutput()
 	if err != nil {
 		if bytes.Contains(out, []byte("No module named")) && os.Getenv("FEEDCURATOR_REQUIRE_TOOLS") == "" {
-			t.Skip("python3-feedparser not installed")
+			t.Log("python3-feedparser not installed: that check is left out")
+			return
 		}
 		t.Errorf("feedparser: %v\n%s", err, out)
 	}
