@@ -39,26 +39,17 @@ type Curation struct {
 // ExplainStored explains stored item id under rs, with the decision the
 // store holds and the editor's curation.
 func ExplainStored(ctx context.Context, db *sqlite.DB, rs *curator.Ruleset, id int64) (Explained, error) {
-	it, err := db.Item(ctx, id)
+	d, err := db.ItemDecision(ctx, id)
 	if err != nil {
 		return Explained{}, err
 	}
-	c, err := db.ItemCuration(ctx, id)
-	if err != nil {
-		return Explained{}, err
-	}
-	dup, err := db.DuplicateOf(ctx, id)
-	if err != nil {
-		return Explained{}, err
-	}
-	out := Explained{Item: id, Title: it.Title, Source: it.SourceName, Published: it.Section, Curation: &Curation{Section: c.Section, Hidden: c.Hidden, Pinned: c.Pinned}, DuplicateOf: dup,
-		Unpublished: it.Excluded || c.Hidden || dup != 0 || it.Section == "", Explanation: rs.Explain(&it)}
-	decided, err := db.ItemRulesVersion(ctx, id)
-	if err != nil {
-		return Explained{}, err
-	}
-	if decided != "" && decided != out.Explanation.Version {
-		out.DecidedBy = decided
+	it, c := d.Item, d.Curation
+	out := Explained{Item: id, Title: it.Title, Source: it.SourceName, Published: it.Section,
+		Curation:    &Curation{Section: c.Section, Hidden: c.Hidden, Pinned: c.Pinned},
+		DuplicateOf: d.DuplicateOf, Unpublished: it.Excluded || c.Hidden || d.DuplicateOf != 0 || it.Section == "",
+		Explanation: rs.Explain(&it)}
+	if d.RulesVersion != "" && d.RulesVersion != out.Explanation.Version {
+		out.DecidedBy = d.RulesVersion
 	}
 	return out, nil
 }
