@@ -266,22 +266,10 @@ func render(n *xhtml.Node) string {
 // page loaded must have no element a script added.
 func openInChromium(t *testing.T, dir, page string) {
 	t.Helper()
-	bin := testutil.RequireTool(t, "chromium")
 	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	profile := t.TempDir()
-	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-dev-shm-usage", "--user-data-dir="+profile, "--dump-dom", srv.URL+"/"+page)
-	cmd.Env = append(os.Environ(), "HOME="+profile)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium: %v\n%s", err, stderr.String())
-	}
-	doc, err := xhtml.Parse(&stdout)
+	dom := testutil.Chromium(t, "--dump-dom", srv.URL+"/"+page)
+	doc, err := xhtml.Parse(bytes.NewReader(dom))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,6 +290,6 @@ func openInChromium(t *testing.T, dir, page string) {
 	}
 	walk(doc)
 	if found != len(hostileText) {
-		t.Errorf("Chromium shows %d item headings, want %d:\n%s", found, len(hostileText), stdout.String())
+		t.Errorf("Chromium shows %d item headings, want %d:\n%s", found, len(hostileText), dom)
 	}
 }

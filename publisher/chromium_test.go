@@ -2,39 +2,20 @@ package publisher_test
 
 import (
 	"bytes"
-	"context"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/feedcurator/feedcurator/internal/testutil"
 	"golang.org/x/net/html"
 )
 
-// chromium runs Debian's headless Chromium with the flags that keep it off
-// the network and out of the user's profile, plus args.
+// chromium runs Debian's headless Chromium: testutil.Chromium.
 func chromium(t *testing.T, args ...string) []byte {
 	t.Helper()
-	bin := requireTool(t, "chromium")
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	profile := t.TempDir()
-	all := append([]string{
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-dev-shm-usage", "--user-data-dir=" + profile,
-	}, args...)
-	cmd := exec.CommandContext(ctx, bin, all...)
-	cmd.Env = append(os.Environ(), "HOME="+profile)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return stdout.Bytes()
+	return testutil.Chromium(t, args...)
 }
 
 // TestPageInChromium renders the page in headless Chromium at a phone's
