@@ -16,8 +16,10 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/feedcurator/feedcurator/aggregator"
 	"github.com/feedcurator/feedcurator/curator"
 	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/publisher"
 )
 
 // Config is the whole configuration file.
@@ -92,27 +94,31 @@ type Source struct {
 	Bias map[string]float64 `yaml:"bias"`
 }
 
-// Default returns the configuration that a file's settings override.
+// Default returns the configuration that a file's settings override. Each
+// stage states its own defaults (aggregator, publisher and digest
+// DefaultOptions); the configuration starts from them.
 func Default() *Config {
+	fo := aggregator.DefaultOptions()
+	po := publisher.DefaultOptions()
 	return &Config{
 		Database: "feedcurator.db",
 		Listen:   "127.0.0.1:8080",
 		LogLevel: "info",
 		Fetch: Fetch{
-			Interval:    Duration{30 * time.Minute},
-			MinInterval: Duration{time.Minute},
-			MaxInterval: Duration{24 * time.Hour},
-			Timeout:     Duration{30 * time.Second},
-			MaxBodySize: 10 << 20,
-			Workers:     16,
-			PerHost:     2,
-			Jitter:      0.1,
+			Interval:    Duration{fo.DefaultInterval},
+			MinInterval: Duration{fo.MinInterval},
+			MaxInterval: Duration{fo.MaxInterval},
+			Timeout:     Duration{fo.Timeout},
+			MaxBodySize: ByteSize(fo.MaxBodySize),
+			Workers:     fo.Workers,
+			PerHost:     fo.PerHost,
+			Jitter:      fo.Jitter,
 			MaxItems:    feeds.DefaultMaxItems,
-			UserAgent:   "feedcurator/1.0 (+https://github.com/feedcurator/feedcurator)",
+			UserAgent:   fo.UserAgent,
 		},
 		Curator: Curator{Interval: Duration{5 * time.Second}},
-		Publish: Publish{Title: "feedcurator", Author: "feedcurator", Items: 50, PageItems: 10,
-			MaxAge: Duration{5 * time.Minute}, Interval: Duration{10 * time.Second}},
+		Publish: Publish{Title: po.Title, Author: po.Author, Items: po.Items, PageItems: po.PageItems,
+			MaxAge: Duration{po.MaxAge}, Interval: Duration{po.Interval}},
 		Digest:    DefaultDigest(),
 		Retention: Retention{Interval: Duration{time.Hour}},
 	}

@@ -2,8 +2,12 @@ package config
 
 import (
 	"fmt"
+
 	"strings"
 	"time"
+
+	"github.com/feedcurator/feedcurator/digest"
+	"github.com/feedcurator/feedcurator/publisher"
 )
 
 // reservedView are the view names the publisher uses itself.
@@ -28,22 +32,25 @@ type Digest struct {
 	Interval   Duration `yaml:"interval"` // how often a due issue is looked for
 }
 
-// DefaultDigest is the seeds' digest: 【20160701】一周业内技术动态, on Mondays.
+// DefaultDigest is the seeds' digest: 【20160701】一周业内技术动态, on Mondays,
+// as the digest and publisher packages state their defaults.
 func DefaultDigest() Digest {
+	o := digest.DefaultOptions()
+	po := publisher.DefaultOptions()
 	return Digest{
-		Title:      "【{date}】一周业内技术动态",
-		Heading:    "{date}期",
-		Weekday:    "monday",
-		Time:       "09:00",
-		TimeZone:   "UTC",
-		SummaryMax: 200,
-		FeedTitle:  "周刊",
-		Issues:     10,
-		FileName:   "{iso_date}-{week}.md",
-		Layout:     "post",
-		Categories: []string{"周刊"},
-		Tags:       []string{"周刊"},
-		Interval:   Duration{time.Minute},
+		Title:      o.Title,
+		Heading:    o.Heading,
+		Weekday:    strings.ToLower(o.Weekday.String()),
+		Time:       fmt.Sprintf("%02d:%02d", int(o.At/time.Hour), int(o.At%time.Hour/time.Minute)),
+		TimeZone:   o.Location.String(),
+		SummaryMax: o.SummaryMax,
+		FeedTitle:  po.DigestTitle,
+		Issues:     po.DigestIssues,
+		FileName:   o.FileName,
+		Layout:     o.Layout,
+		Categories: o.Categories,
+		Tags:       o.Tags,
+		Interval:   Duration{o.Interval},
 	}
 }
 

@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedcurator/feedcurator/aggregator"
 	"github.com/feedcurator/feedcurator/config"
+	"github.com/feedcurator/feedcurator/digest"
+	"github.com/feedcurator/feedcurator/publisher"
 )
 
 func TestOptionsFromExample(t *testing.T) {
@@ -71,5 +74,29 @@ func TestDatabasePath(t *testing.T) {
 	cfg.Database = "/srv/db"
 	if got := DatabasePath(cfg); got != "/srv/db" {
 		t.Errorf("absolute: %s", got)
+	}
+}
+
+// TestDefaultsStatedOnce: the configuration's defaults are the stages' own,
+// so that a stage built from a configuration that sets nothing runs as it
+// would with its zero options.
+func TestDefaultsStatedOnce(t *testing.T) {
+	cfg := config.Default()
+	fo, def := FetchOptions(cfg), aggregator.DefaultOptions()
+	if fo.DefaultInterval != def.DefaultInterval || fo.MinInterval != def.MinInterval || fo.MaxInterval != def.MaxInterval ||
+		fo.Timeout != def.Timeout || fo.MaxBodySize != def.MaxBodySize || fo.Workers != def.Workers || fo.PerHost != def.PerHost ||
+		fo.Jitter != def.Jitter || fo.UserAgent != def.UserAgent {
+		t.Errorf("fetch options of the default configuration\n%+v\nstage defaults\n%+v", fo, def)
+	}
+	po, pdef := PublishOptions(cfg, "http://x"), publisher.DefaultOptions()
+	if po.Items != pdef.Items || po.PageItems != pdef.PageItems || po.MaxAge != pdef.MaxAge || po.Interval != pdef.Interval ||
+		po.DigestTitle != pdef.DigestTitle || po.DigestIssues != pdef.DigestIssues || po.Title != pdef.Title {
+		t.Errorf("publish options of the default configuration\n%+v\nstage defaults\n%+v", po, pdef)
+	}
+	do, ddef := DigestOptions(cfg), digest.DefaultOptions()
+	if do.Title != ddef.Title || do.Heading != ddef.Heading || do.Weekday != ddef.Weekday || do.At != ddef.At ||
+		do.Location.String() != ddef.Location.String() || do.SummaryMax != ddef.SummaryMax || do.FileName != ddef.FileName ||
+		do.Layout != ddef.Layout || do.Interval != ddef.Interval {
+		t.Errorf("digest options of the default configuration\n%+v\nstage defaults\n%+v", do, ddef)
 	}
 }

@@ -113,13 +113,24 @@ type Options struct {
 	tagAuthority string
 }
 
+// DefaultOptions returns the values that zero Options fields take, and that
+// the configuration's publish settings start from.
+func DefaultOptions() Options {
+	return Options{
+		Title:        "feedcurator",
+		Author:       "feedcurator",
+		Items:        50,
+		PageItems:    10,
+		MaxAge:       5 * time.Minute,
+		Interval:     10 * time.Second,
+		DigestTitle:  "周刊",
+		DigestIssues: 10,
+	}
+}
+
 const (
-	defaultItems        = 50
-	defaultPageItems    = 10
-	defaultMaxAge       = 5 * time.Minute
-	defaultDigestIssues = 10
-	archiveMaxAge       = time.Hour
-	renderTimeout       = 30 * time.Second
+	archiveMaxAge = time.Hour
+	renderTimeout = 30 * time.Second
 	// maxCacheEntries bounds the renders kept in memory: first pages are
 	// few, but any client can ask for any older page or past digest week.
 	maxCacheEntries = 512
@@ -163,20 +174,21 @@ func New(store Store, opts Options, logger zerolog.Logger) *Publisher {
 // SetOptions replaces the options (on reload) and drops cached renders.
 func (p *Publisher) SetOptions(opts Options) {
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	def := DefaultOptions()
 	if opts.Items <= 0 {
-		opts.Items = defaultItems
+		opts.Items = def.Items
 	}
 	if opts.PageItems <= 0 {
-		opts.PageItems = defaultPageItems
+		opts.PageItems = def.PageItems
 	}
 	if opts.MaxAge <= 0 {
-		opts.MaxAge = defaultMaxAge
+		opts.MaxAge = def.MaxAge
 	}
 	if opts.DigestIssues <= 0 {
-		opts.DigestIssues = defaultDigestIssues
+		opts.DigestIssues = def.DigestIssues
 	}
 	if opts.DigestTitle == "" {
-		opts.DigestTitle = "周刊"
+		opts.DigestTitle = def.DigestTitle
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

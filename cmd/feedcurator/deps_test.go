@@ -29,7 +29,7 @@ func TestDeps(t *testing.T) {
 		"publisher":           stage,
 		"digest":              stage,
 		"sqlite":              {"feeds"},
-		"config":              {"curator", "feeds"},
+		"config":              {"curator", "feeds", "aggregator", "publisher", "digest"}, // the stages state their own defaults
 		"daemon": {"config", "aggregator", "curator", "publisher", "digest", "sqlite", "feeds",
 			"internal/logkey", "internal/gctune", "internal/atomicfile"},
 	}
