@@ -133,18 +133,6 @@ func cmdRulesEval(args []string, stdout, stderr io.Writer) error {
 	return rep.WriteText(stdout)
 }
 
-type rulesTestOut struct {
-	Items    int                  `json:"items"`
-	Changed  int                  `json:"changed"`
-	Moves    map[string]int       `json:"moves"`    // "from -> to": count
-	Examples map[string][]example `json:"examples"` // "from -> to": some of the items
-}
-
-type example struct {
-	ID    int64  `json:"id"`
-	Title string `json:"title"`
-}
-
 // cmdRulesTest shows, without writing, which stored items the rules of a
 // (new) configuration would move, and where.
 func cmdRulesTest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -162,49 +150,9 @@ func cmdRulesTest(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 
-	out := rulesTestOut{Moves: map[string]int{}, Examples: map[string][]example{}}
-	var after int64
-	for {
-		// A version no item carries pages through every stored item.
-		items, err := db.ItemsToClassify(ctx, "\x00preview", after, 1000)
-		if err != nil {
-			return err
-		}
-		if len(items) == 0 {
-			break
-		}
-		for i := range items {
-			it := &items[i]
-			after = it.ID
-			if it.Section == "" {
-				continue // not classified yet: nothing to compare with
-			}
-			c, err := db.ItemCuration(ctx, it.ID)
-			if err != nil {
-				return err
-			}
-			out.Items++
-			if c.Section != "" || c.Hidden {
-				continue // the editor's decision stands
-			}
-			d := rs.Classify(it)
-			from, to := it.Section, d.Section
-			if it.Excluded {
-				from = "(excluded)"
-			}
-			if d.Excluded {
-				to = "(excluded)"
-			}
-			if from == to {
-				continue
-			}
-			out.Changed++
-			k := from + " -> " + to
-			out.Moves[k]++
-			if len(out.Examples[k]) < *examples {
-				out.Examples[k] = append(out.Examples[k], example{ID: it.ID, Title: it.Title})
-			}
-		}
+	out, err := daemon.PreviewRules(ctx, db, rs, *examples)
+	if err != nil {
+		return err
 	}
 	if af.json {
 		return writeJSON(stdout, out)
