@@ -318,6 +318,11 @@ func newLogger(w io.Writer, level string, console bool) zerolog.Logger {
 	if err != nil || level == "" {
 		lvl = zerolog.InfoLevel
 	}
+	if _, ok := w.(*os.File); !ok {
+		// The stages log from many goroutines; a file takes each line in
+		// one write(2), any other writer needs the lines serialised.
+		w = zerolog.SyncWriter(w)
+	}
 	if console {
 		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
 	}
