@@ -266,6 +266,12 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	reused := "new"
+	if _, err := os.Stat(cfg.Database); err == nil {
+		// The sample feeds get a new port each run; their sources are the
+		// same sources (matched by name) and their items the same items.
+		reused = "reused: the sample sources and their items carry over from the last run"
+	}
 	if err := os.MkdirAll(filepath.Dir(cfg.Database), 0o755); err != nil {
 		return fmt.Errorf("create demo database folder: %w", err)
 	}
@@ -278,7 +284,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	m.TakeOver = true // the demo's database is the demo's
 	return serve(ctx, m, func(m *daemon.Main) {
 		base := "http://" + m.Addr
-		fmt.Fprintf(stdout, "feedcurator demo: %d sample sources, database %s\n", len(cfg.Sources), cfg.Database)
+		fmt.Fprintf(stdout, "feedcurator demo: %d sample sources, database %s (%s; --database for another)\n", len(cfg.Sources), cfg.Database, reused)
 		fmt.Fprintf(stdout, "subscribe to %s/feeds/all.atom\n", base)
 		for _, s := range cfg.Sections {
 			fmt.Fprintf(stdout, "  %-10s %s/feeds/%s.atom\n", s.ID, base, s.ID)

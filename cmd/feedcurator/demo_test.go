@@ -7,8 +7,11 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/feedcurator/feedcurator/sqlite"
 )
 
 // TestDemo runs `feedcurator demo` as a newcomer would: it prints a URL, and
@@ -55,5 +58,97 @@ func TestDemo(t *testing.T) {
 		}
 	case <-time.After(40 * time.Second):
 		t.Fatal("demo did not stop")
+	}
+}
+
+// TestDemoTwice runs the demo twice on one database, as a newcomer
+// restarting it would: the sample feeds get a new port, yet they are the same
+// sources, no entry is doubled or "also seen in" itself, and the demo says
+// it reused the database.
+func TestDemoTwice(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	var first []byte
+	for run := 1; run <= 2; run++ {
+		started := time.Now()
+		ctx, cancel := context.WithCancel(context.Background())
+		var out syncBuffer
+		var errOut syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- Execute(ctx, []string{"demo", "--listen", "127.0.0.1:0", "--database", db, "--log-level", "warn"}, &out, &errOut)
+		}()
+		re := regexp.MustCompile(`subscribe to (http://\S+/feeds/all\.atom)`)
+		var url string
+		waitFor(t, "the demo to print its URL", func() bool {
+			if m := re.FindStringSubmatch(out.String()); m != nil {
+				url = m[1]
+				return true
+			}
+			return false
+		})
+		if run == 2 && !strings.Contains(out.String(), "reused") {
+			t.Errorf("the second run does not say it reused the database:\n%s", out.String())
+		}
+		var body []byte
+		waitFor(t, "the demo feed to fill", func() bool {
+			resp, err := http.Get(url)
+			if err != nil {
+				return false
+			}
+			defer resp.Body.Close()
+			body, _ = io.ReadAll(resp.Body)
+			return bytes.Count(body, []byte("<entry")) >= 40
+		})
+		if run == 2 {
+			// The second run fetches every sample feed again (from its
+			// new port) before the feed is read once more.
+			waitFor(t, "the second run to fetch every sample feed", func() bool {
+				store, err := sqlite.Open(context.Background(), db)
+				if err != nil {
+					return false
+				}
+				defer store.Close()
+				srcs, err := store.Sources(context.Background())
+				if err != nil || len(srcs) != 5 {
+					return false
+				}
+				for _, s := range srcs {
+					if s.State.LastSuccess.Before(started.Truncate(time.Millisecond)) {
+						return false
+					}
+				}
+				return true
+			})
+			waitFor(t, "the curator to classify what the second run fetched", func() bool {
+				st, err := sqliteStats(db)
+				return err == nil && st.Unclassified == 0
+			})
+			resp, err := http.Get(url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		cancel()
+		if code := <-done; code != 0 {
+			t.Fatalf("run %d exited %d: %s", run, code, errOut.String())
+		}
+		if bytes.Contains(body, []byte(`rel="related"`)) || bytes.Contains(body, []byte("也见于")) {
+			t.Errorf("run %d: entries are near-duplicates of themselves:\n%s", run, body)
+		}
+		if run == 1 {
+			first = body
+		} else if n1, n2 := bytes.Count(first, []byte("<entry")), bytes.Count(body, []byte("<entry")); n1 != n2 {
+			t.Errorf("the feed had %d entries, %d after a restart of the demo", n1, n2)
+		}
+	}
+	st, err := sqliteStats(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Sources != 5 || st.Duplicates != 0 || st.Items != demoItemCount(t) {
+		t.Errorf("after two runs: %d sources, %d items (%d near-duplicates), want 5 sources and %d items, none duplicated",
+			st.Sources, st.Items, st.Duplicates, demoItemCount(t))
 	}
 }
