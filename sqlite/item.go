@@ -453,11 +453,21 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 	}
 
 	upd, err := tx.PrepareContext(ctx, `UPDATE items SET section = ?, score = ?, excluded = ?,
-		rules_version = ?, canonical_url = ?, title_key = ?, dup_of = ? WHERE id = ?`)
+		rules_version = ?, canonical_url = ?, title_key = ?, dup_of = ?,
+		rules_section = ?, rules_excluded = ? WHERE id = ?`)
 	if err != nil {
 		return 0, err
 	}
 	defer upd.Close()
+	// A copy that becomes the primary of its group takes the old primary's
+	// place: the old primary and the copies folded into it are folded into
+	// the new one. A primary that becomes a copy hands its copies on.
+	demote, err := tx.PrepareContext(ctx, `UPDATE items SET dup_of = ?, excluded = 1
+		WHERE (id = ? OR dup_of = ?) AND id <> ?`)
+	if err != nil {
+		return 0, err
+	}
+	defer demote.Close()
 
 	dups, err := newDupFinder(ctx, tx)
 	if err != nil {
@@ -471,19 +481,38 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 		if !ok {
 			continue
 		}
+		rulesSection, rulesExcluded := c.Section, c.Excluded
 		// An editor's decision outlives every re-classification.
 		if old.override != "" {
 			c.Section = old.override
 		}
 		// A near-duplicate of another source's item is published once,
-		// under that item.
+		// under the best copy of the story (see candidate.better).
 		dupOf, err := dups.primary(ctx, c.ItemID, old.sourceID, &c)
 		if err != nil {
 			return 0, fmt.Errorf("find duplicates of item %d: %w", c.ItemID, err)
 		}
+		if dupOf != 0 {
+			better, err := dups.prefer(ctx, c.ItemID, dupOf)
+			if err != nil {
+				return 0, fmt.Errorf("compare item %d with its primary: %w", c.ItemID, err)
+			}
+			if better {
+				if _, err := demote.ExecContext(ctx, c.ItemID, dupOf, dupOf, c.ItemID); err != nil {
+					return 0, fmt.Errorf("fold item %d into item %d: %w", dupOf, c.ItemID, err)
+				}
+				dupOf = 0
+				changed++ // the old primary leaves the published feed
+			}
+		}
+		if dupOf != 0 && old.dupOf == 0 {
+			if _, err := demote.ExecContext(ctx, dupOf, c.ItemID, c.ItemID, dupOf); err != nil {
+				return 0, fmt.Errorf("fold item %d into item %d: %w", c.ItemID, dupOf, err)
+			}
+		}
 		c.Excluded = c.Excluded || old.hidden || dupOf != 0
 		if _, err := upd.ExecContext(ctx, c.Section, c.Score, c.Excluded, rulesVersion,
-			c.CanonicalURL, c.TitleKey, dupOf, c.ItemID); err != nil {
+			c.CanonicalURL, c.TitleKey, dupOf, rulesSection, rulesExcluded, c.ItemID); err != nil {
 			return 0, fmt.Errorf("update item %d: %w", c.ItemID, err)
 		}
 		if old.section != c.Section || old.excluded != c.Excluded || old.dupOf != dupOf {

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
+	"github.com/feedcurator/feedcurator/curator"
 	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/sqlite"
 )
@@ -198,5 +201,70 @@ func TestDatabaseSizeBoundedOverAYear(t *testing.T) {
 	}
 	if end > atDay60*3/2 {
 		t.Errorf("database grew from %d to %d bytes between day 60 and day 365", atDay60, end)
+	}
+}
+
+// TestResetAfterMoveReturnsToRules: undoing an editor's move hands the item
+// back to the rules at once, and the curator's next pass decides it again
+// under the rules in force.
+func TestResetAfterMoveReturnsToRules(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	src := syncOne(t, db, 1)[0]
+	it := newItem("a", testNow)
+	it.Title = "浅谈Docker安全：技术、生态和最新的安全特性"
+	it.Hash = feeds.ContentHash(&it)
+	mustSave(t, db, src, it)
+	id := mustItemIDs(t, db)["guid:a"]
+
+	rs, err := curator.Compile([]curator.SectionSpec{
+		{ID: "containers", Title: "云计算及容器技术", Rules: []curator.RuleSpec{{Keywords: []string{"docker", "容器"}}}},
+		{ID: "misc", Title: "大杂烩"},
+	}, curator.Options{Fallback: "misc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur := curator.New(db, rs, 0, zerolog.Nop())
+	section := func(when string, want string) {
+		t.Helper()
+		got, err := db.Item(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Section != want {
+			t.Errorf("%s: item in section %q, want %q", when, got.Section, want)
+		}
+	}
+	if n, _, err := cur.ClassifyPending(ctx); err != nil || n != 1 {
+		t.Fatalf("first pass classified %d (%v), want 1", n, err)
+	}
+	section("classified", "containers")
+
+	if err := db.SetCuration(ctx, id, sqlite.Curation{Section: "misc"}); err != nil {
+		t.Fatal(err)
+	}
+	section("moved", "misc")
+	if n, _, err := cur.ClassifyPending(ctx); err != nil || n != 0 {
+		t.Errorf("after the move the curator classified %d (%v), want 0", n, err)
+	}
+	section("moved, after a pass", "misc")
+
+	if err := db.SetCuration(ctx, id, sqlite.Curation{}); err != nil {
+		t.Fatal(err)
+	}
+	section("reset", "containers")
+	if c, err := db.ItemCuration(ctx, id); err != nil || c != (sqlite.Curation{}) {
+		t.Errorf("curation after reset: %+v %v", c, err)
+	}
+	if n, _, err := cur.ClassifyPending(ctx); err != nil || n != 1 {
+		t.Errorf("after the reset the curator classified %d (%v), want the item again", n, err)
+	}
+	section("reset, after a pass", "containers")
+	if v, err := db.ItemRulesVersion(ctx, id); err != nil || v != rs.Version() {
+		t.Errorf("rules version after the pass %q (%v), want %q", v, err, rs.Version())
+	}
+	published, err := db.RecentItems(ctx, "containers", 10)
+	if err != nil || len(published) != 1 || published[0].ID != id {
+		t.Errorf("containers publishes %+v (%v), want the item", ids(published), err)
 	}
 }
