@@ -312,3 +312,48 @@ func TestMigrateItemText(t *testing.T) {
 		t.Errorf("item_text rows after pruning every item: %d, %v", texts, err)
 	}
 }
+
+// TestLockDaemon: a second daemon on a database is refused, with the
+// holder named, while readers and admin commands still open it; after the
+// holder closes the database the lock is free again.
+func TestLockDaemon(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "db")
+	first, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.LockDaemon(); err != nil {
+		t.Fatalf("first daemon: %v", err)
+	}
+	if err := first.LockDaemon(); err != nil {
+		t.Errorf("locking again from the holder: %v", err)
+	}
+
+	second, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("an admin command cannot open the locked database: %v", err)
+	}
+	defer second.Close()
+	if _, err := second.Sources(ctx); err != nil {
+		t.Errorf("an admin command cannot read the locked database: %v", err)
+	}
+	err = second.LockDaemon()
+	var le *sqlite.LockError
+	if !errors.Is(err, sqlite.ErrLocked) || !errors.As(err, &le) {
+		t.Fatalf("second daemon: got %v, want a LockError", err)
+	}
+	if le.PID != os.Getpid() || le.Started.IsZero() || le.Path != sqlite.LockPath(path) {
+		t.Errorf("lock error %+v, want pid %d with its start time and path %s", le, os.Getpid(), sqlite.LockPath(path))
+	}
+	if msg := err.Error(); !strings.Contains(msg, "pid "+strconv.Itoa(os.Getpid())) {
+		t.Errorf("error %q does not name the holder's pid", msg)
+	}
+
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.LockDaemon(); err != nil {
+		t.Errorf("after the holder closed, locking failed: %v", err)
+	}
+}
