@@ -19,3 +19,8 @@ UPDATE items SET rules_excluded = excluded WHERE hidden = 0 AND dup_of = 0;
 -- Where the stored decision does not tell what the rules said, the curator
 -- decides again.
 UPDATE items SET rules_version = '' WHERE override_section <> '' OR hidden <> 0 OR dup_of <> 0;
+
+-- Retention deletes the unpinned items that sort before its horizon: an
+-- index of them makes each pass a walk over what it deletes, instead of a
+-- read of the whole table every hour.
+CREATE INDEX items_prune ON items (sort_time) WHERE pinned = 0;
