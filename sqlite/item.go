@@ -31,7 +31,9 @@ const maxFuture = time.Hour
 // sort time. An item with no Key or Hash gets feeds.ItemKey or
 // feeds.ContentHash. When a key occurs twice in items the first occurrence
 // wins and the later ones count as unchanged, so a feed with duplicate
-// GUIDs does not flip-flop between them on every fetch.
+// GUIDs does not flip-flop between them on every fetch. A fetch of the URL
+// a source had before SyncSources changed it (one under way at the change)
+// stores its items but not its state.
 //
 // Concurrent calls may share one transaction (see writer.go); each still
 // succeeds or fails alone, and returns once its write is committed. It
@@ -58,7 +60,7 @@ const lookupQuery = `SELECT key, id, hash FROM items
 // on the write connection, and binds them to each transaction: preparing is
 // a noticeable cost next to a small batch.
 type saver struct {
-	state, lookup, ins, upd, insText, updText *sql.Stmt
+	state, exists, lookup, ins, upd, insText, updText *sql.Stmt
 }
 
 func prepareSave(ctx context.Context, db *sql.DB) (*saver, error) {
@@ -72,10 +74,15 @@ func prepareSave(ctx context.Context, db *sql.DB) (*saver, error) {
 		st, err = db.PrepareContext(ctx, query)
 		return st
 	}
-	s.state = prep(`UPDATE sources SET url = ?, etag = ?, last_modified = ?,
-		last_fetch = ?, last_success = ?, next_check = ?, error_count = ?, last_error = ?,
-		last_status = ?, feed_title = ?, feed_link = ?, feed_lang = ?, gone = ?
-		WHERE id = ?`)
+	// A fetch of the URL a source had before its URL changed, which was
+	// under way when the change was synced, writes no state: it would put
+	// that URL back, with its validators and errors, and the source would
+	// be polled there for good. Its items are still the source's.
+	s.state = prep(`UPDATE sources SET url = ?1, etag = ?2, last_modified = ?3,
+		last_fetch = ?4, last_success = ?5, next_check = ?6, error_count = ?7, last_error = ?8,
+		last_status = ?9, feed_title = ?10, feed_link = ?11, feed_lang = ?12, gone = ?13
+		WHERE id = ?14 AND NOT (previous_url <> '' AND ?1 = previous_url AND ?1 <> config_url)`)
+	s.exists = prep(`SELECT count(*) FROM sources WHERE id = ?`)
 	// One query per fetch finds which of its items are known, instead of
 	// one query per item.
 	s.lookup = prep(lookupQuery)
@@ -100,6 +107,7 @@ func prepareSave(ctx context.Context, db *sql.DB) (*saver, error) {
 func (s *saver) in(ctx context.Context, tx *sql.Tx) *saver {
 	return &saver{
 		state:   tx.StmtContext(ctx, s.state),
+		exists:  tx.StmtContext(ctx, s.exists),
 		lookup:  tx.StmtContext(ctx, s.lookup),
 		ins:     tx.StmtContext(ctx, s.ins),
 		upd:     tx.StmtContext(ctx, s.upd),
@@ -110,7 +118,7 @@ func (s *saver) in(ctx context.Context, tx *sql.Tx) *saver {
 
 func (s *saver) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.state, s.lookup, s.ins, s.upd, s.insText, s.updText} {
+	for _, st := range []*sql.Stmt{s.state, s.exists, s.lookup, s.ins, s.upd, s.insText, s.updText} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -135,7 +143,13 @@ func (s *saver) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchSta
 	if n, err := res.RowsAffected(); err != nil {
 		return stats, err
 	} else if n == 0 {
-		return stats, feeds.ErrNotFound
+		var found int
+		if err := s.exists.QueryRowContext(ctx, sourceID).Scan(&found); err != nil {
+			return stats, fmt.Errorf("read source: %w", err)
+		}
+		if found == 0 {
+			return stats, feeds.ErrNotFound
+		}
 	}
 	if len(items) == 0 {
 		return stats, nil

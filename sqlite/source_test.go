@@ -225,6 +225,19 @@ func TestSyncSourcesURLChange(t *testing.T) {
 		t.Errorf("SourceURLChanges = %+v, want source %d changed from %s", changes, id, oldURL)
 	}
 
+	// A fetch of the old URL that was under way does not put it back.
+	stale := st
+	stale.URL = oldURL
+	if _, err := db.SaveFetch(ctx, id, stale, nil, testNow); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = db.Sources(ctx)
+	for _, s := range got {
+		if s.ID == id && s.State != want {
+			t.Errorf("after a late fetch of the old URL the source has\n %+v\nwant %+v", s.State, want)
+		}
+	}
+
 	// The same items fetched from the new URL are the stored ones.
 	st.URL = newURL
 	stats, err := db.SaveFetch(ctx, id, st, items, testNow.Add(time.Minute))
