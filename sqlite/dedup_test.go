@@ -288,3 +288,36 @@ func TestSetPrimary(t *testing.T) {
 		t.Errorf("SetPrimary of a hidden item: %v", err)
 	}
 }
+
+// TestPrimaryBecomingACopyHandsOnItsCopies: groups stay one level deep.
+// When a primary turns out to be a copy of another story's primary (its
+// title was edited to match), the copies folded into it follow it.
+func TestPrimaryBecomingACopyHandsOnItsCopies(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	srcs := syncOne(t, db, 3)
+	mustSave(t, db, srcs[0], newItem("a", testNow.Add(-3*time.Hour)))
+	mustSave(t, db, srcs[1], newItem("b", testNow.Add(-2*time.Hour)))
+	mustSave(t, db, srcs[2], newItem("c", testNow.Add(-time.Hour)))
+	ids := mustItemIDs(t, db)
+	a, b, c := ids["guid:a"], ids["guid:b"], ids["guid:c"]
+	mustSetSections(t, db, "v1",
+		feeds.Classification{ItemID: a, Section: "paas", CanonicalURL: "//a.example/a", TitleKey: "storyofa"},
+		feeds.Classification{ItemID: b, Section: "paas", CanonicalURL: "//b.example/b", TitleKey: "storyofb"},
+		feeds.Classification{ItemID: c, Section: "paas", CanonicalURL: "//b.example/b", TitleKey: "storyofc"})
+	if of, _ := db.DuplicateOf(ctx, c); of != b {
+		t.Fatalf("c duplicates %d, want b %d", of, b)
+	}
+
+	// b's title now tells a's story: b is a copy of a, and so is c.
+	mustSetSections(t, db, "v1", feeds.Classification{ItemID: b, Section: "paas", CanonicalURL: "//b.example/b", TitleKey: "storyofa"})
+	for name, id := range map[string]int64{"b": b, "c": c} {
+		if of, err := db.DuplicateOf(ctx, id); err != nil || of != a {
+			t.Errorf("%s duplicates %d (%v), want a %d", name, of, err, a)
+		}
+	}
+	got := publishedStory(t, db, "after b joined a")
+	if got.ID != a || len(got.AlsoIn) != 2 {
+		t.Errorf("published item %d also in %+v, want a also in s1 and s2", got.ID, got.AlsoIn)
+	}
+}
