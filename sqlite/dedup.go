@@ -81,6 +81,13 @@ func (f *dupFinder) primary(ctx context.Context, id, sourceID int64, c *feeds.Cl
 	return 0, nil
 }
 
+// foldQuery folds item ?2 and the copies folded into it into item ?1,
+// leaving item ?4 alone. "dup_of <> 0" repeats the condition of the
+// items_dup_of index, which lets SQLite use it: the copies of an item are
+// found by an index probe, not a read of the whole table.
+const foldQuery = `UPDATE items SET dup_of = ?1, excluded = 1
+	WHERE (id = ?2 OR (dup_of = ?3 AND dup_of <> 0)) AND id <> ?4`
+
 // candidate is what choosing the primary of a group compares of one copy.
 type candidate struct {
 	id        int64
@@ -206,8 +213,9 @@ func (db *DB) setPrimary(ctx context.Context, id int64) error {
 		query string
 		args  []any
 	}{
-		{`UPDATE items SET primary_pick = 0 WHERE primary_pick = 1 AND (id = ? OR dup_of = ?)`, []any{group, group}},
-		{`UPDATE items SET dup_of = ?, excluded = 1 WHERE (id = ? OR dup_of = ?) AND id <> ?`, []any{id, group, group, id}},
+		{`UPDATE items SET primary_pick = 0 WHERE primary_pick = 1
+			AND (id = ?1 OR (dup_of = ?1 AND dup_of <> 0))`, []any{group}},
+		{foldQuery, []any{id, group, group, id}},
 		{`UPDATE items SET primary_pick = 1, dup_of = 0, excluded = (rules_excluded OR hidden) WHERE id = ?`, []any{id}},
 	} {
 		if _, err := tx.ExecContext(ctx, q.query, q.args...); err != nil {

@@ -476,8 +476,7 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 	// A copy that becomes the primary of its group takes the old primary's
 	// place: the old primary and the copies folded into it are folded into
 	// the new one. A primary that becomes a copy hands its copies on.
-	demote, err := tx.PrepareContext(ctx, `UPDATE items SET dup_of = ?, excluded = 1
-		WHERE (id = ? OR dup_of = ?) AND id <> ?`)
+	demote, err := tx.PrepareContext(ctx, foldQuery)
 	if err != nil {
 		return 0, err
 	}
