@@ -415,6 +415,12 @@ const sectionsQuery = `SELECT id, section, excluded, override_section, hidden, s
 // section or excluded flag, which is when the published feed changes (a
 // score or explanation alone does not count). Classifications of items that
 // no longer exist are skipped.
+//
+// An item with the canonical URL or title key of another source's item is
+// a near-duplicate: its story is published once, under the better copy
+// (the editor's choice, the original on its own site, the source listed
+// first, the earlier date; see SetPrimary). A copy better than the story's
+// published one takes its place, and the others are folded into it.
 func (db *DB) SetSections(ctx context.Context, rulesVersion string, cs []feeds.Classification) (changed int, err error) {
 	changed, err = db.setSections(ctx, rulesVersion, cs)
 	if err != nil {
