@@ -59,7 +59,8 @@ func (db *DB) LockDaemon() error {
 		return fmt.Errorf("lock database %s: %w", db.path, err)
 	}
 	info := fmt.Sprintf("pid %d\nstarted %s\n", os.Getpid(), time.Now().UTC().Format(time.RFC3339))
-	if err := f.Truncate(0); err == nil {
+	err = f.Truncate(0)
+	if err == nil {
 		_, err = f.WriteAt([]byte(info), 0)
 	}
 	if err != nil {
