@@ -321,3 +321,44 @@ func TestPrimaryBecomingACopyHandsOnItsCopies(t *testing.T) {
 		t.Errorf("published item %d also in %+v, want a also in s1 and s2", got.ID, got.AlsoIn)
 	}
 }
+
+// TestReorderedSourcesDecideAgain: moving a source up in the configuration
+// queues the copies of stories for the curator, and the copy of the source
+// now listed first is published.
+func TestReorderedSourcesDecideAgain(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	in := []feeds.Source{{Name: "first", ConfigURL: "https://first.example/feed"}, {Name: "second", ConfigURL: "https://second.example/feed"}}
+	srcs, err := db.SyncSources(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveFrom(t, db, srcs[1].ID, "https://second.example/", story("second", "https://second.example/27", testNow.Add(-2*time.Hour)))
+	saveFrom(t, db, srcs[0].ID, "https://first.example/", story("first", "https://first.example/27", testNow.Add(-time.Hour)))
+	mustClassifyAll(t, db, "v1")
+	if got := publishedStory(t, db, "classified"); got.Key != "guid:first" {
+		t.Fatalf("published %s, want the copy of the source listed first", got.Key)
+	}
+
+	// Adding a source at the top moves nobody relative to anybody.
+	in = append([]feeds.Source{{Name: "new", ConfigURL: "https://new.example/feed"}}, in...)
+	if _, err := db.SyncSources(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if pending, _ := db.ItemsToClassify(ctx, "v1", 0, 10); len(pending) != 0 {
+		t.Errorf("a source added at the top queued %d items, want none", len(pending))
+	}
+
+	in[1], in[2] = in[2], in[1]
+	if _, err := db.SyncSources(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := db.ItemsToClassify(ctx, "v1", 0, 10)
+	if err != nil || len(pending) != 1 || pending[0].Key != "guid:second" {
+		t.Fatalf("after the swap %d pending (%v), want the copy of second, folded into first's", len(pending), err)
+	}
+	mustClassifyAll(t, db, "v1")
+	if got := publishedStory(t, db, "after the swap"); got.Key != "guid:second" {
+		t.Errorf("after the swap published %s, want the copy of second, now listed first", got.Key)
+	}
+}

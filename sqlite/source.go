@@ -51,7 +51,8 @@ func (r *stateRow) state() feeds.FetchState {
 //     ConfigURL and it is due now).
 //
 // Each source's place in the list is stored too: near-duplicates prefer the
-// copy of the source listed first. Sources missing from the list are marked
+// copy of the source listed first, and when stored sources change places
+// their copies are queued for the curator to decide again. Sources missing from the list are marked
 // inactive: Sources no longer returns them but their items are kept.
 //
 // It returns a copy of sources, in the same order, with each ID and State
@@ -122,6 +123,8 @@ func (db *DB) syncSources(ctx context.Context, sources []feeds.Source) ([]feeds.
 	}
 
 	changed := false
+	reordered := false // two stored sources swapped places
+	lastPosition := int64(-1)
 	taken := make(map[int64]bool, len(sources)) // rows matched so far
 	out := make([]feeds.Source, len(sources))
 	for i, s := range sources {
@@ -164,6 +167,11 @@ func (db *DB) syncSources(ctx context.Context, sources []feeds.Source) ([]feeds.
 			}
 			changed = true
 		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			// A stored source listed after one it used to precede.
+			reordered = reordered || position < lastPosition
+			lastPosition = max(lastPosition, position)
+		}
 		taken[id] = true
 		s.ID = id
 		s.State = r.state()
@@ -179,6 +187,15 @@ func (db *DB) syncSources(ctx context.Context, sources []feeds.Source) ([]feeds.
 		return nil, err
 	} else if n > 0 {
 		changed = true
+	}
+
+	// Near-duplicates prefer the copy of the source listed first: when the
+	// order changed, every copy is decided again, and takes its story's
+	// place if its source now comes first.
+	if reordered {
+		if _, err := tx.ExecContext(ctx, `UPDATE items SET rules_version = '' WHERE dup_of <> 0`); err != nil {
+			return nil, fmt.Errorf("queue near-duplicates: %w", err)
+		}
 	}
 
 	// Source names and tags appear in published entries.
