@@ -46,7 +46,10 @@ type scratch struct {
 }
 
 func (sc *scratch) reset(rs *Ruleset) {
-	if len(sc.seen) != len(rs.terms) || len(sc.touched) != len(rs.rules) {
+	// A new scratch is sized on first use. The scores count too: a ruleset
+	// with no rules and no terms (every section reached only by source
+	// defaults, the fallback or the editor) still has sections to score.
+	if len(sc.seen) != len(rs.terms) || len(sc.touched) != len(rs.rules) || len(sc.scores) != len(rs.sections) {
 		sc.seen = make([]uint32, len(rs.terms))
 		sc.title = make([]uint32, len(rs.terms))
 		sc.reDone = make([]uint32, len(rs.terms))

@@ -45,6 +45,9 @@ type DB struct {
 	saver      *saver  // SaveFetch's statements, prepared on the write connection
 	writeStats writeStats
 	versions   versionReads
+
+	lockMu sync.Mutex
+	lock   *os.File // the daemon lock (LockDaemon); nil when not held
 }
 
 // versionTTL is how long Version answers from memory when no commit of this
@@ -175,6 +178,8 @@ func (db *DB) Close() error {
 		errs = append(errs, fmt.Errorf("optimize: %w", err))
 	}
 	errs = append(errs, db.write.Close())
+	// Last: no other daemon starts on the database while this one writes.
+	errs = append(errs, db.unlockDaemon())
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close database %s: %w", db.path, err)
 	}

@@ -312,3 +312,106 @@ func TestMigrateItemText(t *testing.T) {
 		t.Errorf("item_text rows after pruning every item: %d, %v", texts, err)
 	}
 }
+
+// TestLockDaemon: a second daemon on a database is refused, with the
+// holder named, while readers and admin commands still open it; after the
+// holder closes the database the lock is free again.
+func TestLockDaemon(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "db")
+	first, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.LockDaemon(); err != nil {
+		t.Fatalf("first daemon: %v", err)
+	}
+	if err := first.LockDaemon(); err != nil {
+		t.Errorf("locking again from the holder: %v", err)
+	}
+
+	second, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("an admin command cannot open the locked database: %v", err)
+	}
+	defer second.Close()
+	if _, err := second.Sources(ctx); err != nil {
+		t.Errorf("an admin command cannot read the locked database: %v", err)
+	}
+	err = second.LockDaemon()
+	var le *sqlite.LockError
+	if !errors.Is(err, sqlite.ErrLocked) || !errors.As(err, &le) {
+		t.Fatalf("second daemon: got %v, want a LockError", err)
+	}
+	if le.PID != os.Getpid() || le.Started.IsZero() || le.Path != sqlite.LockPath(path) {
+		t.Errorf("lock error %+v, want pid %d with its start time and path %s", le, os.Getpid(), sqlite.LockPath(path))
+	}
+	if msg := err.Error(); !strings.Contains(msg, "pid "+strconv.Itoa(os.Getpid())) {
+		t.Errorf("error %q does not name the holder's pid", msg)
+	}
+
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.LockDaemon(); err != nil {
+		t.Errorf("after the holder closed, locking failed: %v", err)
+	}
+}
+
+// TestMigrateRulesDecision: the rules' own decision is kept beside the
+// combined one from migration 007 on. Where the stored decision tells it
+// (no move, no hide, no fold) it is copied; elsewhere the item is queued
+// for the curator to decide again.
+func TestMigrateRulesDecision(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "db")
+	old, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"001_initial.sql", "002_curation.sql", "003_duplicates.sql", "004_gone.sql", "005_item_text.sql"} {
+		ddl, err := os.ReadFile(filepath.Join("migrations", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := old.Exec(string(ddl)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	for _, q := range []string{
+		"PRAGMA user_version = 5",
+		`INSERT INTO sources (id, config_url, url, name) VALUES (1, 'https://example.com/a', 'https://example.com/a', 'A')`,
+		`INSERT INTO sources (id, config_url, url, name) VALUES (2, 'https://example.com/b', 'https://example.com/b', 'B')`,
+		`INSERT INTO items (id, source_id, key, fetched_at, sort_time, hash, section, rules_version)
+			VALUES (1, 1, 'guid:1', 1000, 1000, 'h', 'containers', 'v1')`,
+		`INSERT INTO items (id, source_id, key, fetched_at, sort_time, hash, section, override_section, rules_version)
+			VALUES (2, 1, 'guid:2', 1000, 1000, 'h', 'paas', 'paas', 'v1')`,
+		`INSERT INTO items (id, source_id, key, fetched_at, sort_time, hash, section, excluded, dup_of, rules_version)
+			VALUES (3, 2, 'guid:3', 1000, 1000, 'h', 'containers', 1, 1, 'v1')`,
+	} {
+		if _, err := old.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for id, want := range map[int64]string{1: "v1", 2: "", 3: ""} {
+		if v, err := db.ItemRulesVersion(ctx, id); err != nil || v != want {
+			t.Errorf("item %d: rules version %q (%v) after migration, want %q", id, v, err, want)
+		}
+	}
+	// Item 1 was never moved: a reset leaves it where the rules put it.
+	if err := db.SetCuration(ctx, 1, sqlite.Curation{}); err != nil {
+		t.Fatal(err)
+	}
+	if it, err := db.Item(ctx, 1); err != nil || it.Section != "containers" {
+		t.Errorf("item 1 after a reset: section %q (%v), want containers", it.Section, err)
+	}
+}

@@ -31,7 +31,9 @@ const maxFuture = time.Hour
 // sort time. An item with no Key or Hash gets feeds.ItemKey or
 // feeds.ContentHash. When a key occurs twice in items the first occurrence
 // wins and the later ones count as unchanged, so a feed with duplicate
-// GUIDs does not flip-flop between them on every fetch.
+// GUIDs does not flip-flop between them on every fetch. A fetch of the URL
+// a source had before SyncSources changed it (one under way at the change)
+// stores its items but not its state.
 //
 // Concurrent calls may share one transaction (see writer.go); each still
 // succeeds or fails alone, and returns once its write is committed. It
@@ -58,7 +60,7 @@ const lookupQuery = `SELECT key, id, hash FROM items
 // on the write connection, and binds them to each transaction: preparing is
 // a noticeable cost next to a small batch.
 type saver struct {
-	state, lookup, ins, upd, insText, updText *sql.Stmt
+	state, exists, lookup, ins, upd, insText, updText *sql.Stmt
 }
 
 func prepareSave(ctx context.Context, db *sql.DB) (*saver, error) {
@@ -72,10 +74,15 @@ func prepareSave(ctx context.Context, db *sql.DB) (*saver, error) {
 		st, err = db.PrepareContext(ctx, query)
 		return st
 	}
-	s.state = prep(`UPDATE sources SET url = ?, etag = ?, last_modified = ?,
-		last_fetch = ?, last_success = ?, next_check = ?, error_count = ?, last_error = ?,
-		last_status = ?, feed_title = ?, feed_link = ?, feed_lang = ?, gone = ?
-		WHERE id = ?`)
+	// A fetch of the URL a source had before its URL changed, which was
+	// under way when the change was synced, writes no state: it would put
+	// that URL back, with its validators and errors, and the source would
+	// be polled there for good. Its items are still the source's.
+	s.state = prep(`UPDATE sources SET url = ?1, etag = ?2, last_modified = ?3,
+		last_fetch = ?4, last_success = ?5, next_check = ?6, error_count = ?7, last_error = ?8,
+		last_status = ?9, feed_title = ?10, feed_link = ?11, feed_lang = ?12, gone = ?13
+		WHERE id = ?14 AND NOT (previous_url <> '' AND ?1 = previous_url AND ?1 <> config_url)`)
+	s.exists = prep(`SELECT count(*) FROM sources WHERE id = ?`)
 	// One query per fetch finds which of its items are known, instead of
 	// one query per item.
 	s.lookup = prep(lookupQuery)
@@ -100,6 +107,7 @@ func prepareSave(ctx context.Context, db *sql.DB) (*saver, error) {
 func (s *saver) in(ctx context.Context, tx *sql.Tx) *saver {
 	return &saver{
 		state:   tx.StmtContext(ctx, s.state),
+		exists:  tx.StmtContext(ctx, s.exists),
 		lookup:  tx.StmtContext(ctx, s.lookup),
 		ins:     tx.StmtContext(ctx, s.ins),
 		upd:     tx.StmtContext(ctx, s.upd),
@@ -110,7 +118,7 @@ func (s *saver) in(ctx context.Context, tx *sql.Tx) *saver {
 
 func (s *saver) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.state, s.lookup, s.ins, s.upd, s.insText, s.updText} {
+	for _, st := range []*sql.Stmt{s.state, s.exists, s.lookup, s.ins, s.upd, s.insText, s.updText} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -135,7 +143,13 @@ func (s *saver) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchSta
 	if n, err := res.RowsAffected(); err != nil {
 		return stats, err
 	} else if n == 0 {
-		return stats, feeds.ErrNotFound
+		var found int
+		if err := s.exists.QueryRowContext(ctx, sourceID).Scan(&found); err != nil {
+			return stats, fmt.Errorf("read source: %w", err)
+		}
+		if found == 0 {
+			return stats, feeds.ErrNotFound
+		}
 	}
 	if len(items) == 0 {
 		return stats, nil
@@ -401,6 +415,12 @@ const sectionsQuery = `SELECT id, section, excluded, override_section, hidden, s
 // section or excluded flag, which is when the published feed changes (a
 // score or explanation alone does not count). Classifications of items that
 // no longer exist are skipped.
+//
+// An item with the canonical URL or title key of another source's item is
+// a near-duplicate: its story is published once, under the better copy
+// (the editor's choice, the original on its own site, the source listed
+// first, the earlier date; see SetPrimary). A copy better than the story's
+// published one takes its place, and the others are folded into it.
 func (db *DB) SetSections(ctx context.Context, rulesVersion string, cs []feeds.Classification) (changed int, err error) {
 	changed, err = db.setSections(ctx, rulesVersion, cs)
 	if err != nil {
@@ -453,11 +473,20 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 	}
 
 	upd, err := tx.PrepareContext(ctx, `UPDATE items SET section = ?, score = ?, excluded = ?,
-		rules_version = ?, canonical_url = ?, title_key = ?, dup_of = ? WHERE id = ?`)
+		rules_version = ?, canonical_url = ?, title_key = ?, dup_of = ?,
+		rules_section = ?, rules_excluded = ? WHERE id = ?`)
 	if err != nil {
 		return 0, err
 	}
 	defer upd.Close()
+	// A copy that becomes the primary of its group takes the old primary's
+	// place: the old primary and the copies folded into it are folded into
+	// the new one. A primary that becomes a copy hands its copies on.
+	demote, err := tx.PrepareContext(ctx, foldQuery)
+	if err != nil {
+		return 0, err
+	}
+	defer demote.Close()
 
 	dups, err := newDupFinder(ctx, tx)
 	if err != nil {
@@ -471,19 +500,38 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 		if !ok {
 			continue
 		}
+		rulesSection, rulesExcluded := c.Section, c.Excluded
 		// An editor's decision outlives every re-classification.
 		if old.override != "" {
 			c.Section = old.override
 		}
 		// A near-duplicate of another source's item is published once,
-		// under that item.
+		// under the best copy of the story (see candidate.better).
 		dupOf, err := dups.primary(ctx, c.ItemID, old.sourceID, &c)
 		if err != nil {
 			return 0, fmt.Errorf("find duplicates of item %d: %w", c.ItemID, err)
 		}
+		if dupOf != 0 {
+			better, err := dups.prefer(ctx, c.ItemID, dupOf)
+			if err != nil {
+				return 0, fmt.Errorf("compare item %d with its primary: %w", c.ItemID, err)
+			}
+			if better {
+				if _, err := demote.ExecContext(ctx, c.ItemID, dupOf, dupOf, c.ItemID); err != nil {
+					return 0, fmt.Errorf("fold item %d into item %d: %w", dupOf, c.ItemID, err)
+				}
+				dupOf = 0
+				changed++ // the old primary leaves the published feed
+			}
+		}
+		if dupOf != 0 && old.dupOf == 0 {
+			if _, err := demote.ExecContext(ctx, dupOf, c.ItemID, c.ItemID, dupOf); err != nil {
+				return 0, fmt.Errorf("fold item %d into item %d: %w", c.ItemID, dupOf, err)
+			}
+		}
 		c.Excluded = c.Excluded || old.hidden || dupOf != 0
 		if _, err := upd.ExecContext(ctx, c.Section, c.Score, c.Excluded, rulesVersion,
-			c.CanonicalURL, c.TitleKey, dupOf, c.ItemID); err != nil {
+			c.CanonicalURL, c.TitleKey, dupOf, rulesSection, rulesExcluded, c.ItemID); err != nil {
 			return 0, fmt.Errorf("update item %d: %w", c.ItemID, err)
 		}
 		if old.section != c.Section || old.excluded != c.Excluded || old.dupOf != dupOf {

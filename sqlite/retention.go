@@ -33,6 +33,12 @@ type PruneStats struct {
 	FreedBytes int64 // file space given back by the incremental vacuum
 }
 
+// pruneByAgeQuery deletes a batch of unpinned items that sort before a
+// cutoff. The items_prune index makes it a walk over the rows it deletes:
+// without it, every pass of retention read the whole table.
+const pruneByAgeQuery = `DELETE FROM items WHERE id IN (
+	SELECT id FROM items WHERE sort_time < ? AND pinned = 0 LIMIT ?)`
+
 // Prune deletes unpinned items older than the retention horizon (see
 // SetMaxAge) and, when maxPerSource > 0, each source's unpinned items beyond
 // its newest maxPerSource; then it gives free pages back to the file system
@@ -40,8 +46,7 @@ type PruneStats struct {
 func (db *DB) Prune(ctx context.Context, now time.Time, maxPerSource int) (PruneStats, error) {
 	var st PruneStats
 	if cut := db.cutoff(now); !cut.IsZero() {
-		n, err := db.deleteBatches(ctx, `DELETE FROM items WHERE id IN (
-			SELECT id FROM items WHERE sort_time < ? AND pinned = 0 LIMIT ?)`, timeToDB(cut), pruneBatch)
+		n, err := db.deleteBatches(ctx, pruneByAgeQuery, timeToDB(cut), pruneBatch)
 		st.ByAge = n
 		if err != nil {
 			return st, fmt.Errorf("prune items older than %s: %w", cut.Format(time.RFC3339), err)
@@ -128,38 +133,36 @@ type Curation struct {
 }
 
 // SetCuration records an editor's decision about item id, which the
-// curator's re-classifications never undo. Moving applies at once.
+// curator's re-classifications never undo. Moving and hiding apply at once.
+// Undoing a move (an empty Section where there was one) or a hide puts back
+// what the rules decided, and queues the item for the curator to decide
+// again under the rules in force.
 func (db *DB) SetCuration(ctx context.Context, id int64, c Curation) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("curate item %d: %w", id, err)
 	}
 	defer tx.Rollback()
-	var section string
-	var excluded bool
-	err = tx.QueryRowContext(ctx, `SELECT section, excluded FROM items WHERE id = ?`, id).Scan(&section, &excluded)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("curate item %d: %w", id, feeds.ErrNotFound)
-	} else if err != nil {
-		return fmt.Errorf("curate item %d: %w", id, err)
-	}
-	newSection := section
-	if c.Section != "" {
-		newSection = c.Section
-	}
-	// Un-hiding hands the excluded flag back to the rules: re-classify.
-	_, err = tx.ExecContext(ctx, `UPDATE items SET override_section = ?, hidden = ?, pinned = ?,
-		section = ?, excluded = CASE WHEN ? THEN 1 ELSE excluded END,
-		rules_version = CASE WHEN hidden AND NOT ? THEN '' ELSE rules_version END
-		WHERE id = ?`, c.Section, c.Hidden, c.Pinned, newSection, c.Hidden, c.Hidden, id)
+	// On the right of SET, columns hold their values before the update.
+	res, err := tx.ExecContext(ctx, `UPDATE items SET override_section = ?1, hidden = ?2, pinned = ?3,
+		section = CASE WHEN ?1 <> '' THEN ?1 WHEN override_section <> '' THEN rules_section ELSE section END,
+		excluded = CASE WHEN ?2 THEN 1 WHEN hidden THEN (rules_excluded OR dup_of <> 0) ELSE excluded END,
+		rules_version = CASE WHEN (hidden AND NOT ?2) OR (override_section <> '' AND ?1 = '') THEN ''
+			ELSE rules_version END
+		WHERE id = ?4`, c.Section, c.Hidden, c.Pinned, id)
 	if err != nil {
+		return fmt.Errorf("curate item %d: %w", id, db.writeFailed(err))
+	}
+	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("curate item %d: %w", id, err)
+	} else if n == 0 {
+		return fmt.Errorf("curate item %d: %w", id, feeds.ErrNotFound)
 	}
 	if err := bumpVersion(ctx, tx); err != nil {
 		return err
 	}
 	if err := db.commit(tx); err != nil {
-		return fmt.Errorf("curate item %d: %w", id, err)
+		return fmt.Errorf("curate item %d: %w", id, db.writeFailed(err))
 	}
 	return nil
 }

@@ -36,12 +36,24 @@ func (r *stateRow) state() feeds.FetchState {
 }
 
 // SyncSources makes the table's sources match the configured ones, in one
-// transaction. Each source is matched on its ConfigURL: a new one is added
-// with an empty state (its URL is its ConfigURL and it is due now), a known
-// one gets its name, tags and interval updated and is made active again if
-// it had been removed, and its fetch state is left alone. Sources missing
-// from the list are marked inactive: Sources no longer returns them but
-// their items are kept.
+// transaction. Each source is matched on its ConfigURL, else on its name:
+//
+//   - a known ConfigURL gets its name, tags and interval updated and is made
+//     active again if it had been removed, and its fetch state is left
+//     alone;
+//   - a new ConfigURL whose name belongs to a stored source that no other
+//     configured source claims by URL is that source with its URL changed:
+//     it keeps its ID and items, its URL becomes the new one (the old one is
+//     remembered, see SourceURLChanges), and the fetch state that belonged
+//     to the old URL (ETag, Last-Modified, errors, gone) is reset so the new
+//     URL is fetched fresh, now;
+//   - any other source is added with an empty state (its URL is its
+//     ConfigURL and it is due now).
+//
+// Each source's place in the list is stored too: near-duplicates prefer the
+// copy of the source listed first, and when stored sources change places
+// their copies are queued for the curator to decide again. Sources missing from the list are marked
+// inactive: Sources no longer returns them but their items are kept.
 //
 // It returns a copy of sources, in the same order, with each ID and State
 // filled from the table. Two sources with the same ConfigURL are an error.
@@ -67,63 +79,105 @@ func (db *DB) syncSources(ctx context.Context, sources []feeds.Source) ([]feeds.
 		urls = append(urls, s.ConfigURL)
 	}
 
+	list, _ := json.Marshal(urls) // a []string always marshals
+
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
 
-	sel, err := tx.PrepareContext(ctx, `SELECT id, name, tags, interval_sec, active, `+stateColumns+`
+	const cols = `id, name, tags, interval_sec, active, position, `
+	sel, err := tx.PrepareContext(ctx, `SELECT `+cols+stateColumns+`
 		FROM sources WHERE config_url = ?`)
 	if err != nil {
 		return nil, err
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO sources (config_url, url, name, tags, interval_sec)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`)
+	// A source of that name that no configured URL claims: the active one
+	// first, then the oldest.
+	byName, err := tx.PrepareContext(ctx, `SELECT config_url, `+cols+stateColumns+`
+		FROM sources WHERE name = ? AND name <> ''
+		AND config_url NOT IN (SELECT value FROM json_each(?))
+		ORDER BY active DESC, id`)
 	if err != nil {
 		return nil, err
 	}
-	upd, err := tx.PrepareContext(ctx, `UPDATE sources SET name = ?, tags = ?, interval_sec = ?, active = 1
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO sources (config_url, url, name, tags, interval_sec, position)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`)
+	if err != nil {
+		return nil, err
+	}
+	upd, err := tx.PrepareContext(ctx, `UPDATE sources SET name = ?, tags = ?, interval_sec = ?, active = 1, position = ?
+		WHERE id = ?`)
+	if err != nil {
+		return nil, err
+	}
+	moved, err := tx.PrepareContext(ctx, `UPDATE sources SET config_url = ?, url = ?,
+		previous_url = config_url, url_changed_at = ?,
+		name = ?, tags = ?, interval_sec = ?, active = 1, position = ?,
+		etag = '', last_modified = '', next_check = NULL, error_count = 0, last_error = '',
+		last_status = 0, gone = 0
 		WHERE id = ?`)
 	if err != nil {
 		return nil, err
 	}
 
 	changed := false
+	reordered := false // two stored sources swapped places
+	lastPosition := int64(-1)
+	taken := make(map[int64]bool, len(sources)) // rows matched so far
 	out := make([]feeds.Source, len(sources))
 	for i, s := range sources {
 		tags := stringsToDB(s.Tags)
 		interval := int64(s.Interval / time.Second)
 
 		var (
-			id          int64
-			name, oldTg string
-			oldInterval int64
-			active      bool
-			r           stateRow
+			id, oldInterval, position int64
+			name, oldTg, oldURL       string
+			active                    bool
+			r                         stateRow
 		)
-		err := sel.QueryRowContext(ctx, s.ConfigURL).Scan(append([]any{&id, &name, &oldTg, &oldInterval, &active}, r.dest()...)...)
+		dest := append([]any{&id, &name, &oldTg, &oldInterval, &active, &position}, r.dest()...)
+		err := sel.QueryRowContext(ctx, s.ConfigURL).Scan(dest...)
+		urlChanged := false
+		if errors.Is(err, sql.ErrNoRows) && s.Name != "" {
+			err = sourceByName(ctx, byName, s.Name, string(list), taken, append([]any{&oldURL}, dest...))
+			urlChanged = err == nil
+		}
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			if err := ins.QueryRowContext(ctx, s.ConfigURL, s.ConfigURL, s.Name, tags, interval).Scan(&id); err != nil {
+			if err := ins.QueryRowContext(ctx, s.ConfigURL, s.ConfigURL, s.Name, tags, interval, i).Scan(&id); err != nil {
 				return nil, fmt.Errorf("add source %s: %w", s.ConfigURL, err)
 			}
 			r = stateRow{st: feeds.FetchState{URL: s.ConfigURL}}
 			changed = true
 		case err != nil:
 			return nil, fmt.Errorf("read source %s: %w", s.ConfigURL, err)
-		case name != s.Name || oldTg != tags || oldInterval != interval || !active:
-			if _, err := upd.ExecContext(ctx, s.Name, tags, interval, id); err != nil {
+		case urlChanged:
+			if _, err := moved.ExecContext(ctx, s.ConfigURL, s.ConfigURL, timeToDB(time.Now()), s.Name, tags, interval, i, id); err != nil {
+				return nil, fmt.Errorf("change URL of source %q: %w", s.Name, err)
+			}
+			// What the old URL's server said does not apply to the new one.
+			r.st.URL, r.st.ETag, r.st.LastModified, r.nextChk = s.ConfigURL, "", "", sql.NullInt64{}
+			r.st.ErrorCount, r.st.LastError, r.st.LastStatus, r.st.Gone = 0, "", 0, false
+			changed = true
+		case name != s.Name || oldTg != tags || oldInterval != interval || !active || position != int64(i):
+			if _, err := upd.ExecContext(ctx, s.Name, tags, interval, i, id); err != nil {
 				return nil, fmt.Errorf("update source %s: %w", s.ConfigURL, err)
 			}
 			changed = true
 		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			// A stored source listed after one it used to precede.
+			reordered = reordered || position < lastPosition
+			lastPosition = max(lastPosition, position)
+		}
+		taken[id] = true
 		s.ID = id
 		s.State = r.state()
 		out[i] = s
 	}
 
-	list, _ := json.Marshal(urls) // a []string always marshals
 	res, err := tx.ExecContext(ctx, `UPDATE sources SET active = 0
 		WHERE active = 1 AND config_url NOT IN (SELECT value FROM json_each(?))`, string(list))
 	if err != nil {
@@ -135,6 +189,15 @@ func (db *DB) syncSources(ctx context.Context, sources []feeds.Source) ([]feeds.
 		changed = true
 	}
 
+	// Near-duplicates prefer the copy of the source listed first: when the
+	// order changed, every copy is decided again, and takes its story's
+	// place if its source now comes first.
+	if reordered {
+		if _, err := tx.ExecContext(ctx, `UPDATE items SET rules_version = '' WHERE dup_of <> 0`); err != nil {
+			return nil, fmt.Errorf("queue near-duplicates: %w", err)
+		}
+	}
+
 	// Source names and tags appear in published entries.
 	if changed {
 		if err := bumpVersion(ctx, tx); err != nil {
@@ -143,6 +206,63 @@ func (db *DB) syncSources(ctx context.Context, sources []feeds.Source) ([]feeds.
 	}
 	if err := db.commit(tx); err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// sourceByName scans into dest the first row of byName for name (a source
+// of that name whose URL is not configured) that is not taken yet, or
+// returns sql.ErrNoRows.
+func sourceByName(ctx context.Context, byName *sql.Stmt, name, configured string, taken map[int64]bool, dest []any) error {
+	rows, err := byName.QueryContext(ctx, name, configured)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		if id := *dest[1].(*int64); !taken[id] { // dest[0] is the URL, dest[1] the ID
+			return nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return sql.ErrNoRows
+}
+
+// URLChange records that a source's configured URL changed: SyncSources
+// kept the source (its ID and items) under its name.
+type URLChange struct {
+	PreviousURL string    // the URL it had before, as configured then
+	ChangedAt   time.Time // when SyncSources saw the change
+}
+
+// SourceURLChanges returns, keyed by source ID, the last URL change of each
+// source whose URL has changed. Previous URLs may hold credentials: show
+// them through feeds.RedactURL.
+func (db *DB) SourceURLChanges(ctx context.Context) (map[int64]URLChange, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, previous_url, url_changed_at FROM sources
+		WHERE previous_url <> ''`)
+	if err != nil {
+		return nil, fmt.Errorf("list source URL changes: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[int64]URLChange)
+	for rows.Next() {
+		var id int64
+		var c URLChange
+		var at sql.NullInt64
+		if err := rows.Scan(&id, &c.PreviousURL, &at); err != nil {
+			return nil, fmt.Errorf("list source URL changes: %w", err)
+		}
+		c.ChangedAt = timeFromDB(at)
+		out[id] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list source URL changes: %w", err)
 	}
 	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/sqlite"
 )
 
 func TestSyncSources(t *testing.T) {
@@ -164,4 +165,142 @@ func TestSources_Cancelled(t *testing.T) {
 	if _, err := db.Sources(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("Sources with a cancelled context: %v", err)
 	}
+}
+
+// TestSyncSourcesURLChange: a source whose URL changes (edited in the
+// configuration, or the demo's sample feeds on a new port) is the same
+// source: it keeps its ID and items, is fetched fresh from the new URL, and
+// the items fetched again from there are the stored ones, not copies that
+// would be near-duplicates of themselves.
+func TestSyncSourcesURLChange(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	const oldURL, newURL = "http://127.0.0.1:41001/docker-cn.xml", "http://127.0.0.1:41002/docker-cn.xml"
+	in := []feeds.Source{
+		{Name: "容器技术周报 (demo)", ConfigURL: oldURL, Tags: []string{"zh"}},
+		{Name: "other", ConfigURL: "https://other.example/feed"},
+	}
+	out, err := db.SyncSources(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := out[0].ID
+	items := []feeds.Item{newItem("a", testNow.Add(-time.Hour)), newItem("b", testNow)}
+	st := feeds.FetchState{URL: oldURL, ETag: `"old"`, LastModified: "Mon, 02 Mar 2026 00:00:00 GMT",
+		LastFetch: testNow, LastSuccess: testNow, NextCheck: testNow.Add(time.Hour), ErrorCount: 2, LastError: "boom", LastStatus: 500, Gone: true}
+	if _, err := db.SaveFetch(ctx, id, st, items, testNow); err != nil {
+		t.Fatal(err)
+	}
+	mustClassifyAll(t, db, "v1")
+
+	in[0].ConfigURL = newURL
+	out, err = db.SyncSources(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].ID != id {
+		t.Fatalf("after the URL change the source has ID %d, want %d (the same source)", out[0].ID, id)
+	}
+	want := feeds.FetchState{URL: newURL, LastFetch: testNow, LastSuccess: testNow}
+	if out[0].State != want {
+		t.Errorf("state after the URL change:\n got %+v\nwant %+v (the old URL's ETag, errors and schedule dropped)", out[0].State, want)
+	}
+	got, err := db.Sources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("Sources = %+v, want the two configured ones", got)
+	}
+	for _, s := range got {
+		if s.ID == id && (s.ConfigURL != newURL || s.State != want) {
+			t.Errorf("Sources has %+v, want config URL %s and state %+v", s, newURL, want)
+		}
+	}
+	changes, err := db.SourceURLChanges(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := changes[id]; !ok || c.PreviousURL != oldURL || c.ChangedAt.IsZero() || len(changes) != 1 {
+		t.Errorf("SourceURLChanges = %+v, want source %d changed from %s", changes, id, oldURL)
+	}
+
+	// A fetch of the old URL that was under way does not put it back.
+	stale := st
+	stale.URL = oldURL
+	if _, err := db.SaveFetch(ctx, id, stale, nil, testNow); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = db.Sources(ctx)
+	for _, s := range got {
+		if s.ID == id && s.State != want {
+			t.Errorf("after a late fetch of the old URL the source has\n %+v\nwant %+v", s.State, want)
+		}
+	}
+
+	// The same items fetched from the new URL are the stored ones.
+	st.URL = newURL
+	stats, err := db.SaveFetch(ctx, id, st, items, testNow.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.New != 0 || stats.Unchanged != 2 {
+		t.Errorf("fetching the moved source again: %+v, want 2 unchanged", stats)
+	}
+	counts, err := db.SourceItemCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(counts) != 2 || counts[id] != 2 {
+		t.Errorf("items per source %v, want 2 for source %d and no other source", counts, id)
+	}
+	published, err := db.PublishedItems(ctx, "", feeds.Cursor{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(published) != 2 {
+		t.Errorf("published %d items, want 2", len(published))
+	}
+	for _, it := range published {
+		if len(it.AlsoIn) != 0 {
+			t.Errorf("item %s is also in %+v", it.Key, it.AlsoIn)
+		}
+	}
+
+	// An unchanged resync says nothing new; a second change keeps the last.
+	if _, err := db.SyncSources(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	in[0].ConfigURL = "https://docker-cn.example/feed"
+	if out, err = db.SyncSources(ctx, in); err != nil || out[0].ID != id {
+		t.Fatalf("second URL change: %+v %v", out, err)
+	}
+	changes, _ = db.SourceURLChanges(ctx)
+	if changes[id].PreviousURL != newURL {
+		t.Errorf("after a second change SourceURLChanges = %+v, want previous %s", changes, newURL)
+	}
+
+	// A new source that takes a name still configured elsewhere is new.
+	in = append(in, feeds.Source{Name: "other", ConfigURL: "https://other2.example/feed"})
+	if out, err = db.SyncSources(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if out[2].ID == out[1].ID {
+		t.Errorf("a second source named %q took the first one's row", "other")
+	}
+}
+
+// mustClassifyAll classifies every item into section paas under version,
+// with its link and title as near-duplicate keys.
+func mustClassifyAll(tb testing.TB, db *sqlite.DB, version string) {
+	tb.Helper()
+	items, err := db.ItemsToClassify(context.Background(), version, 0, 1000)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var cs []feeds.Classification
+	for _, it := range items {
+		cs = append(cs, feeds.Classification{ItemID: it.ID, Section: "paas", CanonicalURL: feeds.CanonicalURL(it.Link), TitleKey: it.Title})
+	}
+	mustSetSections(tb, db, version, cs...)
 }
