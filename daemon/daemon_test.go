@@ -291,3 +291,21 @@ func grep(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestSecondDaemonRefused: a second daemon on a database the first holds
+// refuses to start and names the first.
+func TestSecondDaemonRefused(t *testing.T) {
+	path := testConfig(t, t.TempDir(), sampleFeeds(t), "")
+	openDaemon(t, path)
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := daemon.New(cfg, zerolog.Nop())
+	second.ConfigPath = path
+	err = second.Open(context.Background())
+	_ = second.Close(context.Background())
+	if !errors.Is(err, sqlite.ErrLocked) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Fatalf("second daemon: %v, want sqlite.ErrLocked naming pid %d", err, os.Getpid())
+	}
+}

@@ -112,6 +112,11 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err // sqlite.Open names the file
 	}
+	// One daemon (or fetch) polls a database's sources at a time; a second
+	// one refuses, naming the first.
+	if err := m.DB.LockDaemon(); err != nil {
+		return err
+	}
 	m.DB.SetMaxAge(cfg.Retention.MaxAge.Duration)
 	if err := m.DB.SetMaxSize(ctx, int64(cfg.MaxSize)); err != nil {
 		return err

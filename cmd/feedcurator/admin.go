@@ -118,6 +118,8 @@ type sourceRow struct {
 	Items        int       `json:"items"`
 	ETag         string    `json:"etag,omitempty"`
 	LastModified string    `json:"last_modified,omitempty"`
+	PreviousURL  string    `json:"previous_url,omitempty"`  // the URL it had before its last change (redacted)
+	URLChanged   time.Time `json:"url_changed_at,omitzero"` // when the configuration changed it
 }
 
 func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -137,6 +139,10 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	changes, err := db.SourceURLChanges(ctx)
+	if err != nil {
+		return err
+	}
 	rows := make([]sourceRow, 0, len(srcs))
 	for _, s := range srcs {
 		status := "ok"
@@ -153,6 +159,7 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			LastFetch: s.State.LastFetch, LastSuccess: s.State.LastSuccess, NextCheck: s.State.NextCheck,
 			ErrorCount: s.State.ErrorCount, LastError: redactIn(s.State.LastError, s.State.URL, s.ConfigURL), LastStatus: s.State.LastStatus,
 			Items: counts[s.ID], ETag: s.State.ETag, LastModified: s.State.LastModified,
+			PreviousURL: feeds.RedactURL(changes[s.ID].PreviousURL), URLChanged: changes[s.ID].ChangedAt,
 		})
 	}
 	if af.json {
@@ -165,7 +172,16 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", r.ID, clip(r.Name, 30), r.Status,
 			ago(r.LastFetch, now), ago(r.NextCheck, now), r.ErrorCount, r.Items, clip(r.LastError, 60))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if r.PreviousURL != "" {
+			fmt.Fprintf(stdout, "%s: URL changed %s, from %s to %s (the same source: its items stay)\n",
+				clip(r.Name, 30), ago(r.URLChanged, now), r.PreviousURL, r.URL)
+		}
+	}
+	return nil
 }
 
 type itemRow struct {
@@ -312,7 +328,7 @@ func cmdItem(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return flagError(err)
 	}
 	rest := fs.Args()
-	usage := errors.New("usage: feedcurator item move ID SECTION | hide ID | unhide ID | pin ID | unpin ID | reset ID")
+	usage := errors.New("usage: feedcurator item move ID SECTION | hide ID | unhide ID | pin ID | unpin ID | reset ID | primary ID")
 	if len(rest) < 2 {
 		return usage
 	}
@@ -349,6 +365,13 @@ func cmdItem(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		c.Pinned = false
 	case rest[0] == "reset" && len(rest) == 2:
 		c = sqlite.Curation{}
+	case rest[0] == "primary" && len(rest) == 2:
+		// Of the copies of a story, publish this one.
+		if err := db.SetPrimary(ctx, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "item %d: the published copy of its story\n", id)
+		return nil
 	default:
 		return usage
 	}

@@ -143,6 +143,11 @@ func TestDemoTwice(t *testing.T) {
 			t.Errorf("the feed had %d entries, %d after a restart of the demo", n1, n2)
 		}
 	}
+	// sources says which URLs changed.
+	out, errOut, code := run(t, "sources", "--config", filepath.Join("..", "..", "config.example.yaml"), "--database", db)
+	if code != 0 || strings.Count(out, "URL changed") != 5 {
+		t.Errorf("sources after the second run: exit %d, want 5 URL changes\n%s%s", code, out, errOut)
+	}
 	st, err := sqliteStats(db)
 	if err != nil {
 		t.Fatal(err)

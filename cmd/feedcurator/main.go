@@ -190,6 +190,7 @@ admin (work on the database, also while the daemon runs; --json for scripts):
   items    --config FILE [--section ID] [--since 7d] [--limit N] [--all]
   stats    --config FILE   counts per section, database size, last successful fetch
   item     --config FILE move ID SECTION | hide ID | unhide ID | pin ID | unpin ID | reset ID
+                           | primary ID (of the copies of a story, publish this one)
 
 Run "feedcurator COMMAND -h" for the flags of a command.
 `)
