@@ -16,6 +16,7 @@ import (
 
 	"github.com/feedcurator/feedcurator/config"
 	"github.com/feedcurator/feedcurator/daemon"
+	"github.com/feedcurator/feedcurator/sqlite"
 )
 
 func TestDigestAndOPMLCommands(t *testing.T) {
@@ -167,5 +168,35 @@ sections:
 	st, _ := m.DB.Stats(ctx)
 	if st.Duplicates != 2 {
 		t.Errorf("%d duplicates recorded, want 2", st.Duplicates)
+	}
+
+	// The editor picks the other copy of the Kubernetes story: it is the one
+	// published from then on.
+	var other int64
+	items, _ := m.DB.ListItems(ctx, sqlite.ItemFilter{Unpublished: true, Limit: 100})
+	for _, it := range items {
+		if strings.HasPrefix(it.Title, "K8s 1.35") || strings.HasPrefix(it.Title, "Kubernetes 1.35") {
+			if dup, _ := m.DB.DuplicateOf(ctx, it.ID); dup != 0 {
+				other = it.ID
+			}
+		}
+	}
+	if other == 0 {
+		t.Fatal("no unpublished copy of the Kubernetes story")
+	}
+	m.Close(ctx)
+	if out, errOut, code := run(t, "item", "--config", cfgPath, "primary", fmt.Sprint(other)); code != 0 {
+		t.Fatalf("item primary: exit %d %s%s", code, out, errOut)
+	}
+	if _, errOut, code := run(t, "item", "--config", cfgPath, "primary", "99999"); code == 0 || !strings.Contains(errOut, "not found") {
+		t.Errorf("item primary of no item: exit %d %s", code, errOut)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if dup, _ := db.DuplicateOf(ctx, other); dup != 0 {
+		t.Errorf("item %d is still a copy of %d after item primary", other, dup)
 	}
 }
