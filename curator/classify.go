@@ -72,31 +72,40 @@ func (sc *scratch) reset(rs *Ruleset) {
 	clear(sc.scores)
 }
 
-// Classify returns the section for it.
+// Classify returns the section for it. It is the hot path: it records
+// nothing for an explanation (Explain does, at twice the cost).
 func (rs *Ruleset) Classify(it *feeds.Item) Decision {
 	sc := rs.pool.Get().(*scratch)
-	d := rs.evaluate(it, sc, nil)
+	rs.match(it, sc, false)
+	excluded := rs.score(sc)
+	d, _, _ := rs.decide(it, sc.scores, excluded)
 	rs.pool.Put(sc)
 	return d
 }
 
-// Explain classifies it and says why.
+// Explain classifies it and says why: every rule that fired with what it
+// matched, the scores and how the decision was reached. It decides as
+// Classify does.
 func (rs *Ruleset) Explain(it *feeds.Item) Explanation {
 	sc := rs.pool.Get().(*scratch)
 	ex := Explanation{Threshold: rs.thresh, Version: rs.version, Fired: []Firing{}}
-	rs.evaluate(it, sc, &ex)
+	rs.match(it, sc, true)
+	excluded := rs.scoreExplained(sc, &ex)
+	d, how, src := rs.decide(it, sc.scores, excluded)
+	rs.describe(&ex, it, d, how, src, sc.scores)
 	rs.pool.Put(sc)
 	return ex
 }
 
-// evaluate classifies it, filling ex when it is not nil.
-func (rs *Ruleset) evaluate(it *feeds.Item, sc *scratch, ex *Explanation) Decision {
+// match folds the fields of it that some rule reads and runs the automaton
+// once over each: it marks the keywords found (sc.seen, sc.title, and in
+// sc.acc the boost each rule's keywords add) and queues the rules they
+// belong to, with the rules that are always evaluated, in rule order. With
+// hits, it also records where each keyword matched, for an explanation.
+func (rs *Ruleset) match(it *feeds.Item, sc *scratch, hits bool) {
 	sc.reset(rs)
 	rs.foldFields(it, sc)
 	gen := sc.gen
-
-	// One pass of the automaton over each field marks the keywords found
-	// and queues the rules they belong to.
 	for f := Field(0); f < numFields; f++ {
 		text := sc.buf[f]
 		if rs.fields&(1<<f) == 0 || len(text) == 0 {
@@ -117,7 +126,7 @@ func (rs *Ruleset) evaluate(it *feeds.Item, sc *scratch, ex *Explanation) Decisi
 				if ref.boundEnd && end < len(text) && isWordByte(text[end]) {
 					continue
 				}
-				if ex != nil {
+				if hits {
 					sc.hits = append(sc.hits, hit{term: ref.term, field: f, start: int32(start), end: int32(end)})
 				}
 				if sc.touched[t.rule] != gen {
@@ -145,22 +154,41 @@ func (rs *Ruleset) evaluate(it *feeds.Item, sc *scratch, ex *Explanation) Decisi
 		}
 	}
 	sortRules(sc.queue)
+}
 
-	scores := sc.scores
-	excluded := false
+// score evaluates the queued rules into sc.scores and reports whether an
+// exclude rule fired. A simple rule (keywords only) scores from the boosts
+// match summed; the others evaluate their conditions.
+func (rs *Ruleset) score(sc *scratch) (excluded bool) {
 	for _, ri := range sc.queue {
 		r := &rs.rules[ri]
-		if r.section < 0 && excluded && ex == nil {
+		if r.section < 0 && excluded {
 			continue // one exclusion is enough
 		}
-		var ok bool
-		var raw float64
-		if r.simple && ex == nil {
-			ok, raw = true, sc.acc[ri]
-		} else {
-			ok, raw = rs.eval(r.root, sc, ex != nil)
+		ok, raw := true, sc.acc[ri]
+		if !r.simple {
+			ok, raw = rs.eval(r.root, sc, false)
 		}
 		if !ok {
+			continue
+		}
+		if r.section < 0 {
+			excluded = true
+		} else {
+			sc.scores[r.section] += r.weight * raw
+		}
+	}
+	return excluded
+}
+
+// scoreExplained is score recording, for each rule that fires, the terms
+// that counted and what they matched.
+func (rs *Ruleset) scoreExplained(sc *scratch, ex *Explanation) (excluded bool) {
+	for _, ri := range sc.queue {
+		r := &rs.rules[ri]
+		ok, raw := rs.eval(r.root, sc, true)
+		if !ok {
+			sc.contrib = sc.contrib[:0]
 			continue
 		}
 		var score float64
@@ -168,19 +196,25 @@ func (rs *Ruleset) evaluate(it *feeds.Item, sc *scratch, ex *Explanation) Decisi
 			excluded = true
 		} else {
 			score = r.weight * raw
-			scores[r.section] += score
+			sc.scores[r.section] += score
 		}
-		if ex != nil {
-			f := rs.firing(r, score, sc)
-			if r.section < 0 {
-				ex.Exclusions = append(ex.Exclusions, f)
-			} else {
-				ex.Fired = append(ex.Fired, f)
-			}
+		f := rs.firing(r, score, sc)
+		if r.section < 0 {
+			ex.Exclusions = append(ex.Exclusions, f)
+		} else {
+			ex.Fired = append(ex.Fired, f)
 		}
 		sc.contrib = sc.contrib[:0]
 	}
+	return excluded
+}
 
+// decide turns the section scores into the decision: the source's bias is
+// added to the sections that scored, the best section wins if it reaches
+// the threshold, and otherwise the item goes to its source's default
+// section or to the fallback. It returns how the decision was reached and
+// the item's source settings, if any.
+func (rs *Ruleset) decide(it *feeds.Item, scores []float64, excluded bool) (Decision, string, *sourceRule) {
 	var src *sourceRule
 	if rs.sources != nil {
 		src = rs.sources[it.SourceName]
@@ -206,30 +240,31 @@ func (rs *Ruleset) evaluate(it *feeds.Item, sc *scratch, ex *Explanation) Decisi
 			best, how = rs.fallback, ByFallback
 		}
 	}
-	d := Decision{Section: rs.sections[best].ID, Score: scores[best], Excluded: excluded}
-	if ex != nil {
-		ex.Section, ex.Score, ex.Decision, ex.Excluded = d.Section, d.Score, how, excluded
-		ex.Fallback = how == ByFallback
-		if src != nil {
-			ex.Source = &SourceInfo{Name: it.SourceName}
-			if src.section >= 0 {
-				ex.Source.DefaultSection = rs.sections[src.section].ID
-			}
-		}
-		for si, s := range scores {
-			ss := SectionScore{Section: rs.sections[si].ID, Score: s}
-			if src != nil && src.bias != nil && src.bias[si] != 0 {
-				for _, f := range ex.Fired {
-					if f.Section == ss.Section { // a rule fired: the bias was added
-						ss.Bias = src.bias[si]
-						break
-					}
-				}
-			}
-			ex.Scores = append(ex.Scores, ss)
+	return Decision{Section: rs.sections[best].ID, Score: scores[best], Excluded: excluded}, how, src
+}
+
+// describe fills the decision part of an explanation.
+func (rs *Ruleset) describe(ex *Explanation, it *feeds.Item, d Decision, how string, src *sourceRule, scores []float64) {
+	ex.Section, ex.Score, ex.Decision, ex.Excluded = d.Section, d.Score, how, d.Excluded
+	ex.Fallback = how == ByFallback
+	if src != nil {
+		ex.Source = &SourceInfo{Name: it.SourceName}
+		if src.section >= 0 {
+			ex.Source.DefaultSection = rs.sections[src.section].ID
 		}
 	}
-	return d
+	for si, s := range scores {
+		ss := SectionScore{Section: rs.sections[si].ID, Score: s}
+		if src != nil && src.bias != nil && src.bias[si] != 0 {
+			for _, f := range ex.Fired {
+				if f.Section == ss.Section { // a rule fired: the bias was added
+					ss.Bias = src.bias[si]
+					break
+				}
+			}
+		}
+		ex.Scores = append(ex.Scores, ss)
+	}
 }
 
 // eval reports whether condition ni holds and the sum of the boosts of the
