@@ -16,6 +16,7 @@ import (
 	"github.com/feedcurator/feedcurator/config"
 	"github.com/feedcurator/feedcurator/daemon"
 	"github.com/feedcurator/feedcurator/demo"
+	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/sqlite"
 )
 
@@ -210,7 +211,7 @@ func TestExplainUnpublished(t *testing.T) {
 		t.Fatalf("items: %v %v", items, err)
 	}
 	hidden, shown := items[0].ID, items[1].ID
-	if err := m.DB.SetCuration(ctx, hidden, sqlite.Curation{Hidden: true}); err != nil {
+	if err := m.DB.SetCuration(ctx, hidden, feeds.Curation{Hidden: true}); err != nil {
 		t.Fatal(err)
 	}
 	h := m.Handler()

@@ -20,20 +20,13 @@ type Explained struct {
 	Title       string              `json:"title"`
 	Source      string              `json:"source,omitempty"`
 	Published   string              `json:"published_section,omitempty"` // the section the store holds now
-	Curation    *Curation           `json:"curation,omitempty"`
+	Curation    *feeds.Curation     `json:"curation,omitempty"`
 	DuplicateOf int64               `json:"duplicate_of,omitempty"` // published under that item
 	Unpublished bool                `json:"unpublished,omitempty"`  // hidden, excluded, a near-duplicate or not classified
 	Explanation curator.Explanation `json:"explanation"`
 	// DecidedBy is the rules version of the stored decision when it is not
 	// the version in force: the item awaits re-classification.
 	DecidedBy string `json:"decided_by_rules,omitempty"`
-}
-
-// Curation is an editor's decision about an item, as explain shows it.
-type Curation struct {
-	Section string `json:"section,omitempty"` // the editor's section; "" leaves it to the rules
-	Hidden  bool   `json:"hidden"`
-	Pinned  bool   `json:"pinned"`
 }
 
 // ExplainStored explains stored item id under rs, with the decision the
@@ -45,7 +38,7 @@ func ExplainStored(ctx context.Context, db *sqlite.DB, rs *curator.Ruleset, id i
 	}
 	it, c := d.Item, d.Curation
 	out := Explained{Item: id, Title: it.Title, Source: it.SourceName, Published: it.Section,
-		Curation:    &Curation{Section: c.Section, Hidden: c.Hidden, Pinned: c.Pinned},
+		Curation:    &c,
 		DuplicateOf: d.DuplicateOf, Unpublished: it.Excluded || c.Hidden || d.DuplicateOf != 0 || it.Section == "",
 		Explanation: rs.Explain(&it)}
 	if d.RulesVersion != "" && d.RulesVersion != out.Explanation.Version {

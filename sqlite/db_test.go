@@ -408,7 +408,7 @@ func TestMigrateRulesDecision(t *testing.T) {
 		}
 	}
 	// Item 1 was never moved: a reset leaves it where the rules put it.
-	if err := db.SetCuration(ctx, 1, sqlite.Curation{}); err != nil {
+	if err := db.SetCuration(ctx, 1, feeds.Curation{}); err != nil {
 		t.Fatal(err)
 	}
 	if it, err := db.Item(ctx, 1); err != nil || it.Section != "containers" {

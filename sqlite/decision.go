@@ -13,9 +13,9 @@ import (
 // about it, as explain shows it.
 type ItemDecision struct {
 	Item         feeds.Item
-	Curation     Curation // the editor's decision
-	DuplicateOf  int64    // the item it is published under, 0 for none
-	RulesVersion string   // rules that set its section; "" after an edit
+	Curation     feeds.Curation // the editor's decision
+	DuplicateOf  int64          // the item it is published under, 0 for none
+	RulesVersion string         // rules that set its section; "" after an edit
 }
 
 // ItemDecision reads item id and its decisions in one read transaction, so

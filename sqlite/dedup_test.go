@@ -281,7 +281,7 @@ func TestSetPrimary(t *testing.T) {
 	if err := db.SetPrimary(ctx, 999); !errors.Is(err, feeds.ErrNotFound) {
 		t.Errorf("SetPrimary of an unknown item: %v", err)
 	}
-	if err := db.SetCuration(ctx, ids["guid:digest"], sqlite.Curation{Hidden: true}); err != nil {
+	if err := db.SetCuration(ctx, ids["guid:digest"], feeds.Curation{Hidden: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.SetPrimary(ctx, ids["guid:digest"]); !errors.Is(err, sqlite.ErrHidden) {

@@ -11,7 +11,7 @@ import (
 // CuratedItem is a classified item with the editor's decision about it.
 type CuratedItem struct {
 	feeds.Item
-	Curation Curation
+	Curation feeds.Curation
 }
 
 // ClassifiedItems returns up to limit classified items (those with a
@@ -52,7 +52,7 @@ func (db *DB) ClassifiedItems(ctx context.Context, afterID int64, limit int) ([]
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var c Curation
+		var c feeds.Curation
 		if err := rows.Scan(&id, &c.Section, &c.Hidden, &c.Pinned); err != nil {
 			return nil, fmt.Errorf("classified items: curations: %w", err)
 		}

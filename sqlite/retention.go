@@ -125,19 +125,12 @@ func (db *DB) deleteBatches(ctx context.Context, query string, args ...any) (int
 	}
 }
 
-// Curation is an editor's override of one item.
-type Curation struct {
-	Section string // move to this section ("" leaves the section to the rules)
-	Hidden  bool   // never publish
-	Pinned  bool   // never prune
-}
-
 // SetCuration records an editor's decision about item id, which the
 // curator's re-classifications never undo. Moving and hiding apply at once.
 // Undoing a move (an empty Section where there was one) or a hide puts back
 // what the rules decided, and queues the item for the curator to decide
 // again under the rules in force.
-func (db *DB) SetCuration(ctx context.Context, id int64, c Curation) error {
+func (db *DB) SetCuration(ctx context.Context, id int64, c feeds.Curation) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("curate item %d: %w", id, err)
@@ -168,8 +161,8 @@ func (db *DB) SetCuration(ctx context.Context, id int64, c Curation) error {
 }
 
 // ItemCuration returns the editor's decision about item id.
-func (db *DB) ItemCuration(ctx context.Context, id int64) (Curation, error) {
-	var c Curation
+func (db *DB) ItemCuration(ctx context.Context, id int64) (feeds.Curation, error) {
+	var c feeds.Curation
 	err := db.read.QueryRowContext(ctx, `SELECT override_section, hidden, pinned FROM items WHERE id = ?`, id).
 		Scan(&c.Section, &c.Hidden, &c.Pinned)
 	if errors.Is(err, sql.ErrNoRows) {

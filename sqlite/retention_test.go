@@ -43,7 +43,7 @@ func TestPruneByAgeKeepsPinned(t *testing.T) {
 	}
 	mustSave(t, db, src, items...)
 	ids := mustItemIDs(t, db)
-	if err := db.SetCuration(ctx, ids["guid:9"], sqlite.Curation{Pinned: true}); err != nil {
+	if err := db.SetCuration(ctx, ids["guid:9"], feeds.Curation{Pinned: true}); err != nil {
 		t.Fatal(err)
 	}
 	db.SetMaxAge(35 * 24 * time.Hour)
@@ -111,10 +111,10 @@ func TestCurationSurvivesReclassification(t *testing.T) {
 	a, b := ids["guid:a"], ids["guid:b"]
 	mustSetSections(t, db, "v1", feeds.Classification{ItemID: a, Section: "misc"}, feeds.Classification{ItemID: b, Section: "misc"})
 
-	if err := db.SetCuration(ctx, a, sqlite.Curation{Section: "paas"}); err != nil {
+	if err := db.SetCuration(ctx, a, feeds.Curation{Section: "paas"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetCuration(ctx, b, sqlite.Curation{Hidden: true}); err != nil {
+	if err := db.SetCuration(ctx, b, feeds.Curation{Hidden: true}); err != nil {
 		t.Fatal(err)
 	}
 	// The rules change and say misc again: the editor's decisions stay.
@@ -131,14 +131,14 @@ func TestCurationSurvivesReclassification(t *testing.T) {
 		t.Errorf("curation of b: %+v %v", c, err)
 	}
 	// Un-hiding hands b back to the rules.
-	if err := db.SetCuration(ctx, b, sqlite.Curation{}); err != nil {
+	if err := db.SetCuration(ctx, b, feeds.Curation{}); err != nil {
 		t.Fatal(err)
 	}
 	pending, _ := db.ItemsToClassify(ctx, "v2", 0, 10)
 	if len(pending) != 1 || pending[0].ID != b {
 		t.Errorf("after un-hiding, pending %+v", pending)
 	}
-	if err := db.SetCuration(ctx, 999, sqlite.Curation{Pinned: true}); !errors.Is(err, feeds.ErrNotFound) {
+	if err := db.SetCuration(ctx, 999, feeds.Curation{Pinned: true}); !errors.Is(err, feeds.ErrNotFound) {
 		t.Errorf("unknown item: %v", err)
 	}
 }
@@ -263,7 +263,7 @@ func TestResetAfterMoveReturnsToRules(t *testing.T) {
 	}
 	section("classified", "containers")
 
-	if err := db.SetCuration(ctx, id, sqlite.Curation{Section: "misc"}); err != nil {
+	if err := db.SetCuration(ctx, id, feeds.Curation{Section: "misc"}); err != nil {
 		t.Fatal(err)
 	}
 	section("moved", "misc")
@@ -272,11 +272,11 @@ func TestResetAfterMoveReturnsToRules(t *testing.T) {
 	}
 	section("moved, after a pass", "misc")
 
-	if err := db.SetCuration(ctx, id, sqlite.Curation{}); err != nil {
+	if err := db.SetCuration(ctx, id, feeds.Curation{}); err != nil {
 		t.Fatal(err)
 	}
 	section("reset", "containers")
-	if c, err := db.ItemCuration(ctx, id); err != nil || c != (sqlite.Curation{}) {
+	if c, err := db.ItemCuration(ctx, id); err != nil || c != (feeds.Curation{}) {
 		t.Errorf("curation after reset: %+v %v", c, err)
 	}
 	if n, _, err := cur.ClassifyPending(ctx); err != nil || n != 1 {

@@ -364,7 +364,7 @@ func cmdItem(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case rest[0] == "unpin" && len(rest) == 2:
 		c.Pinned = false
 	case rest[0] == "reset" && len(rest) == 2:
-		c = sqlite.Curation{}
+		c = feeds.Curation{}
 	case rest[0] == "primary" && len(rest) == 2:
 		// Of the copies of a story, publish this one.
 		if err := db.SetPrimary(ctx, id); err != nil {

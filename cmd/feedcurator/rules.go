@@ -69,7 +69,7 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if out.Item != 0 {
 		fmt.Fprintf(stdout, "item %d: %s\nsource: %s\nsection now: %s\n", out.Item, out.Title, out.Source, orDash(out.Published, "(not classified yet)"))
-		if c := out.Curation; c != nil && (*c != daemon.Curation{}) {
+		if c := out.Curation; c != nil && (*c != feeds.Curation{}) {
 			fmt.Fprintf(stdout, "editor: section %s, hidden %v, pinned %v (overrides the rules)\n", orDash(c.Section, "by rules"), c.Hidden, c.Pinned)
 		}
 		if out.DuplicateOf != 0 {
