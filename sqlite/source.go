@@ -72,10 +72,13 @@ func (db *DB) syncSources(ctx context.Context, sources []feeds.Source) ([]feeds.
 		if s.ConfigURL == "" {
 			return nil, fmt.Errorf("source %q has no URL", s.Name)
 		}
-		if seen[s.ConfigURL] {
+		// The same source URL is the same whatever its spelling
+		// (feeds.SourceKey), as the configuration's validation says.
+		k := feeds.SourceKey(s.ConfigURL)
+		if seen[k] {
 			return nil, fmt.Errorf("source %s listed twice", s.ConfigURL)
 		}
-		seen[s.ConfigURL] = true
+		seen[k] = true
 		urls = append(urls, s.ConfigURL)
 	}
 
@@ -122,6 +125,18 @@ func (db *DB) syncSources(ctx context.Context, sources []feeds.Source) ([]feeds.
 		return nil, err
 	}
 
+	// A stored URL spelled otherwise than the configured one (upper-case
+	// host, default port, parameters in another order) is the same source.
+	spelled, err := storedSpellings(ctx, tx, sources)
+	if err != nil {
+		return nil, err
+	}
+	respell, err := tx.PrepareContext(ctx, `UPDATE sources SET config_url = ?2,
+		url = CASE WHEN url = config_url THEN ?2 ELSE url END WHERE config_url = ?1`)
+	if err != nil {
+		return nil, err
+	}
+
 	changed := false
 	reordered := false // two stored sources swapped places
 	lastPosition := int64(-1)
@@ -138,6 +153,12 @@ func (db *DB) syncSources(ctx context.Context, sources []feeds.Source) ([]feeds.
 			r                         stateRow
 		)
 		dest := append([]any{&id, &name, &oldTg, &oldInterval, &active, &position}, r.dest()...)
+		if old, ok := spelled[s.ConfigURL]; ok {
+			if _, err := respell.ExecContext(ctx, old, s.ConfigURL); err != nil {
+				return nil, fmt.Errorf("respell source %s: %w", s.ConfigURL, err)
+			}
+			changed = true
+		}
 		err := sel.QueryRowContext(ctx, s.ConfigURL).Scan(dest...)
 		urlChanged := false
 		if errors.Is(err, sql.ErrNoRows) && s.Name != "" {
@@ -263,6 +284,49 @@ func (db *DB) SourceURLChanges(ctx context.Context) (map[int64]URLChange, error)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list source URL changes: %w", err)
+	}
+	return out, nil
+}
+
+// storedSpellings maps each configured URL that is not stored as written,
+// but whose feeds.SourceKey is that of a stored URL, to the stored one.
+func storedSpellings(ctx context.Context, tx *sql.Tx, sources []feeds.Source) (map[string]string, error) {
+	exact := make(map[string]bool, len(sources))
+	byKey := make(map[string]string, len(sources))
+	for _, s := range sources {
+		exact[s.ConfigURL] = true
+		byKey[feeds.SourceKey(s.ConfigURL)] = s.ConfigURL
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT config_url FROM sources`)
+	if err != nil {
+		return nil, fmt.Errorf("read source URLs: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var stored string
+		if err := rows.Scan(&stored); err != nil {
+			return nil, fmt.Errorf("read source URLs: %w", err)
+		}
+		if exact[stored] {
+			continue
+		}
+		if configured, ok := byKey[feeds.SourceKey(stored)]; ok && !exact[stored] {
+			out[configured] = stored
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read source URLs: %w", err)
+	}
+	// A configured URL stored as written needs no respelling.
+	for configured := range out {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sources WHERE config_url = ?`, configured).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			delete(out, configured)
+		}
 	}
 	return out, nil
 }

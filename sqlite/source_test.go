@@ -304,3 +304,52 @@ func mustClassifyAll(tb testing.TB, db *sqlite.DB, version string) {
 	}
 	mustSetSections(tb, db, version, cs...)
 }
+
+// TestSyncSourcesSpelling: a source URL written otherwise (host in capitals,
+// the default port, parameters in another order) under another name is
+// still the same source, with its fetch state and its items; two feeds that
+// differ in a parameter's value are two sources.
+func TestSyncSourcesSpelling(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	out, err := db.SyncSources(ctx, []feeds.Source{
+		{Name: "Team A", ConfigURL: "https://e.example/feed.php?team=a&fmt=rss"},
+		{Name: "Team B", ConfigURL: "https://e.example/feed.php?team=b&fmt=rss"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].ID == out[1].ID {
+		t.Fatal("two feeds that differ in a parameter are one source")
+	}
+	st := feeds.FetchState{URL: "https://e.example/feed.php?team=a&fmt=rss", ETag: `"a1"`, LastSuccess: testNow}
+	if _, err := db.SaveFetch(ctx, out[0].ID, st, []feeds.Item{newItem("x", testNow)}, testNow); err != nil {
+		t.Fatal(err)
+	}
+	respelled := "HTTPS://E.example:443/feed.php?fmt=rss&team=a"
+	again, err := db.SyncSources(ctx, []feeds.Source{
+		{Name: "Team A, renamed", ConfigURL: respelled},
+		{Name: "Team B", ConfigURL: "https://e.example/feed.php?team=b&fmt=rss"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again[0].ID != out[0].ID || again[0].State.ETag != `"a1"` {
+		t.Errorf("respelled URL: source %d with ETag %q, want source %d with its ETag kept", again[0].ID, again[0].State.ETag, out[0].ID)
+	}
+	srcs, _ := db.Sources(ctx)
+	counts, _ := db.SourceItemCounts(ctx)
+	if len(srcs) != 2 || counts[out[0].ID] != 1 {
+		t.Errorf("after the respelling: %d active sources, %d items of the first; want 2 and 1", len(srcs), counts[out[0].ID])
+	}
+	for _, s := range srcs {
+		if s.ID == out[0].ID && (s.ConfigURL != respelled || s.State.URL != respelled) {
+			t.Errorf("stored URLs %q / %q, want the configuration's spelling %q", s.ConfigURL, s.State.URL, respelled)
+		}
+	}
+	if _, err := db.SyncSources(ctx, []feeds.Source{
+		{Name: "a", ConfigURL: "https://e.example/f"}, {Name: "b", ConfigURL: "https://E.example/f"},
+	}); err == nil {
+		t.Error("one source URL listed twice in two spellings was accepted")
+	}
+}
