@@ -212,6 +212,29 @@ func TestLearnedCrossValidation(t *testing.T) {
 	rep := curator.CrossValidate(rs, all, 10, w, curator.LearnOptions{})
 	t.Logf("10-fold cross-validation over %d items: rules %.1f%%, learned %.1f%%, rules+learned (weight %g) %.1f%%",
 		rep.Rules.Total, 100*rep.Rules.Accuracy, 100*rep.Learned.Accuracy, w, 100*rep.Combined.Accuracy)
+	// The same figures by where the items come from.
+	parts := []struct {
+		name     string
+		from, to int
+	}{{"past issues", 0, 0}, {"feeds.yaml", 0, 0}, {"holdout.yaml", 0, len(all)}}
+	for _, is := range issues {
+		parts[0].to += len(is)
+	}
+	parts[1].from, parts[1].to = parts[0].to, parts[0].to+len(loadLabelled(t, "feeds.yaml"))
+	parts[2].from = parts[1].to
+	for _, p := range parts {
+		acc := func(r curator.Report) float64 {
+			wrong := 0
+			for _, m := range r.Misses {
+				if m.Index >= p.from && m.Index < p.to {
+					wrong++
+				}
+			}
+			return 100 * float64(p.to-p.from-wrong) / float64(p.to-p.from)
+		}
+		t.Logf("  %-12s (%3d items): rules %.1f%%, learned %.1f%%, rules+learned %.1f%%", p.name, p.to-p.from,
+			acc(rep.Rules), acc(rep.Learned), acc(rep.Combined))
+	}
 	var b strings.Builder
 	b.WriteString("learning curve, on the last 4 issues:\n")
 	curve := curator.LearningCurve(rs, issues, []int{1, 2, 4, 8}, 8, w, curator.LearnOptions{})
@@ -319,5 +342,29 @@ func BenchmarkTrain(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		curator.Train(learnSections, all, curator.LearnOptions{})
+	}
+}
+
+// TestLearnedSetsDisjoint keeps the measurement honest: no item of
+// feeds.yaml or of the past issues is in the sets the rules were tuned on
+// or held out with.
+func TestLearnedSetsDisjoint(t *testing.T) {
+	seen := map[string]string{}
+	for _, name := range []string{"tune.yaml", "holdout.yaml"} {
+		for _, it := range loadLabelled(t, name) {
+			seen[curator.TitleKey(it.Title)+it.Title] = name
+		}
+	}
+	check := func(where string, items []curator.Labelled) {
+		for _, it := range items {
+			if other, dup := seen[curator.TitleKey(it.Title)+it.Title]; dup {
+				t.Errorf("%q of %s is in %s too", it.Title, where, other)
+			}
+			seen[curator.TitleKey(it.Title)+it.Title] = where
+		}
+	}
+	check("feeds.yaml", loadLabelled(t, "feeds.yaml"))
+	for i, is := range archiveIssues(t) {
+		check(fmt.Sprintf("past issue %d", i+1), is)
 	}
 }
