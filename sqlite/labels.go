@@ -315,7 +315,6 @@ func (db *DB) Examples(ctx context.Context, loc *time.Location) ([]Example, erro
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read labels: %w", err)
 	}
-	// Sort times order the weeks; labelled files' (no time) come first.
 	return out, nil
 }
 
@@ -334,6 +333,20 @@ type Featured struct {
 // title can recur ("Kubernetes 1.8 发布" once, "本周业内技术动态" every week).
 const featuredTitleWindow = 366 * 24 * time.Hour
 
+// The queries of FeaturedBefore. Each repeats its partial index's condition
+// literally (items_canonical_url, items_title_key), which is what lets
+// SQLite use it: one index probe per query.
+const (
+	featuredCols = `SELECT i.id, i.title, i.section, i.sort_time, s.archive, i.link
+		FROM items i JOIN sources s ON s.id = i.source_id `
+	featuredByURL = featuredCols + `WHERE i.canonical_url = ? AND i.canonical_url <> '' AND i.dup_of = 0
+		AND i.hidden = 0 AND i.excluded = 0 AND i.section <> '' AND i.sort_time < ?
+		ORDER BY i.sort_time DESC, i.id DESC LIMIT 1`
+	featuredByTitle = featuredCols + `WHERE i.title_key = ? AND i.title_key <> '' AND i.dup_of = 0
+		AND i.hidden = 0 AND i.excluded = 0 AND i.section <> '' AND i.sort_time < ? AND i.sort_time >= ?
+		ORDER BY i.sort_time DESC, i.id DESC LIMIT 1`
+)
+
 // FeaturedBefore reports whether an article with canonicalURL or titleKey
 // (curator.Fingerprint) was published (in a section, not excluded) in an
 // issue before the week that starts at before: the latest such item, with
@@ -343,25 +356,16 @@ func (db *DB) FeaturedBefore(ctx context.Context, canonicalURL, titleKey string,
 	if loc == nil {
 		loc = time.UTC
 	}
-	// Each query repeats its partial index's condition literally, which is
-	// what lets SQLite use it.
-	const cols = `SELECT i.id, i.title, i.section, i.sort_time, s.archive, i.link
-		FROM items i JOIN sources s ON s.id = i.source_id `
 	type query struct {
 		sql  string
 		args []any
 	}
 	var qs []query
 	if canonicalURL != "" {
-		qs = append(qs, query{cols + `WHERE i.canonical_url = ? AND i.canonical_url <> '' AND i.dup_of = 0 AND i.hidden = 0
-			AND i.excluded = 0 AND i.section <> '' AND i.sort_time < ? ORDER BY i.sort_time DESC, i.id DESC LIMIT 1`,
-			[]any{canonicalURL, before.UnixMilli()}})
+		qs = append(qs, query{featuredByURL, []any{canonicalURL, before.UnixMilli()}})
 	}
 	if titleKey != "" {
-		qs = append(qs, query{cols + `WHERE i.title_key = ? AND i.title_key <> '' AND i.dup_of = 0 AND i.hidden = 0
-			AND i.excluded = 0 AND i.section <> '' AND i.sort_time < ? AND i.sort_time >= ?
-			ORDER BY i.sort_time DESC, i.id DESC LIMIT 1`,
-			[]any{titleKey, before.UnixMilli(), before.Add(-featuredTitleWindow).UnixMilli()}})
+		qs = append(qs, query{featuredByTitle, []any{titleKey, before.UnixMilli(), before.Add(-featuredTitleWindow).UnixMilli()}})
 	}
 	var best Featured
 	var bestAt int64 = -1 << 62

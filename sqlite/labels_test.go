@@ -105,6 +105,24 @@ func TestImportIssue(t *testing.T) {
 		t.Errorf("example summary %q", ex[0].Summary)
 	}
 
+	// The editor corrects an item of the issue: its label follows.
+	if err := db.SetCuration(ctx, ex[2].ItemID, sqlite.Curation{Section: "paas"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetCuration(ctx, ex[1].ItemID, sqlite.Curation{Section: "industry", Hidden: true}); err != nil {
+		t.Fatal(err)
+	}
+	ex, _ = db.Examples(ctx, shanghai)
+	if len(ex) != 3 || ex[2].Section != "paas" || ex[2].Origin != sqlite.OriginImported || !ex[1].Hidden() {
+		t.Errorf("examples after the editor's corrections: %+v", ex)
+	}
+	if err := db.SetCuration(ctx, ex[2].ItemID, sqlite.Curation{Section: "misc"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetCuration(ctx, ex[1].ItemID, sqlite.Curation{Section: "industry"}); err != nil {
+		t.Fatal(err)
+	}
+
 	// A corrected issue updates what changed.
 	is.Entries[0].Section = "paas"
 	is.Entries[3].Summary = "BaaS与FaaS，以及与PaaS的比较。"

@@ -56,6 +56,18 @@ BEGIN
 	WHERE NEW.override_section <> '' OR NEW.hidden;
 END;
 
+-- An editor who corrects an item of a past issue corrects its label.
+CREATE TRIGGER labels_archive_curation AFTER UPDATE OF override_section, hidden ON items
+	WHEN (NEW.override_section IS NOT OLD.override_section OR NEW.hidden IS NOT OLD.hidden)
+		AND EXISTS (SELECT 1 FROM sources WHERE id = NEW.source_id AND archive = 1)
+BEGIN
+	UPDATE labels SET
+		section = CASE WHEN NEW.override_section <> '' THEN NEW.override_section ELSE section END,
+		origin = CASE WHEN NEW.hidden THEN 'hidden' ELSE 'imported' END,
+		labelled_at = CAST(unixepoch('subsec') * 1000 AS INTEGER)
+	WHERE item_id = NEW.id;
+END;
+
 -- The decisions made before labels were kept.
 INSERT INTO labels (origin, key, item_id, section, at, title, summary, link, source,
 	canonical_url, title_key, labelled_at)
