@@ -100,3 +100,44 @@ func TestArchiveImport(t *testing.T) {
 		t.Errorf("%d examples, want 5 from the issue and 1 from the labelled file", len(ex))
 	}
 }
+
+// TestRulesEvalFolds cross-validates over the past issues of
+// digest/testdata/archive once they are imported, with the learning curve.
+func TestRulesEvalFolds(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "db")
+	db, err := sqlite.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	cfg := filepath.Join("..", "..", "config.example.yaml")
+	if _, errOut, err := runArchive(t, "import", "--config", cfg, "--database", dbPath, filepath.Join("..", "..", "digest", "testdata", "archive")); err != nil {
+		t.Fatalf("import: %v %s", err, errOut)
+	}
+	args := []string{"--config", cfg, "--database", dbPath, "--folds", "5", "--json", filepath.Join("..", "..", "curator", "testdata", "labelled", "feeds.yaml")}
+	if !wantsFolds(args) || wantsFolds([]string{"--config", "x", "labelled.yaml"}) || !wantsFolds([]string{"-folds=3"}) {
+		t.Error("wantsFolds")
+	}
+	var out, errOut bytes.Buffer
+	if err := cmdRulesEvalFolds(ctx, args, &out, &errOut); err != nil {
+		t.Fatalf("rules eval --folds: %v %s", err, errOut.String())
+	}
+	var got foldsOut
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if got.Stored < 170 || got.Examples != got.Stored+66 || got.Report.Folds != 5 || got.Tested != 4 || len(got.Curve) != 4 ||
+		got.Report.Learned.Total != got.Examples || got.Report.Combined.Accuracy < 0.5 {
+		t.Errorf("rules eval --folds: %+v", got)
+	}
+	out.Reset()
+	if err := cmdRulesEvalFolds(ctx, args[:len(args)-2], &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "5-fold cross-validation over") || !strings.Contains(out.String(), "learning curve, measured on the last 4 issues") {
+		t.Errorf("rules eval --folds:\n%s", out.String())
+	}
+	t.Logf("\n%s", out.String())
+}
