@@ -66,6 +66,10 @@ func (e *ArchiveError) Error() string {
 // find, in its front matter, its file name, its title or its heading.
 var ErrNoDate = errors.New("no date: want a front matter date, a file name such as 2016-07-01-x.md, or 20160701 in the title")
 
+// ErrBadDate is returned by ParseArchive for a date outside the years
+// an issue can have (its week would be none of the ISO calendar's).
+var ErrBadDate = errors.New("date out of range")
+
 // maxArchiveLine bounds a line of a past issue (the seeds' reference
 // definitions run to 600 bytes).
 const maxArchiveLine = 1 << 20
@@ -120,6 +124,9 @@ func ParseArchive(r io.Reader, path string, o Options) (*ArchivedIssue, error) {
 	d := is.Date.In(p.o.Location)
 	endOfDay := time.Date(d.Year(), d.Month(), d.Day(), 23, 59, 59, 0, p.o.Location)
 	is.Week = b.Latest(endOfDay)
+	if !is.Week.Valid() {
+		return nil, fmt.Errorf("%s: date %s: %w", path, is.Date.Format("2006-01-02"), ErrBadDate)
+	}
 	is.WeekText = is.Week.String()
 	p.resolve()
 	sort.SliceStable(is.Problems, func(i, j int) bool { return is.Problems[i].Line < is.Problems[j].Line })
