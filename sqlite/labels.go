@@ -389,3 +389,15 @@ func (db *DB) FeaturedBefore(ctx context.Context, canonicalURL, titleKey string,
 	}
 	return best, nil
 }
+
+// LabelsVersion returns a value that changes whenever a label is added,
+// changed or withdrawn: the model trained on Examples needs retraining when
+// it differs from the one it was trained under. It costs one query.
+func (db *DB) LabelsVersion(ctx context.Context) (string, error) {
+	var n, maxID, maxAt int64
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*), coalesce(max(id), 0), coalesce(max(labelled_at), 0) FROM labels`).
+		Scan(&n, &maxID, &maxAt); err != nil {
+		return "", fmt.Errorf("labels version: %w", err)
+	}
+	return fmt.Sprintf("%d.%d.%d", n, maxID, maxAt), nil
+}

@@ -270,6 +270,19 @@ func TestCurationLabels(t *testing.T) {
 		}
 	}
 	check("after curation", ids["guid:c"])
+	v1, err := db.LabelsVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetCuration(ctx, ids["guid:a"], sqlite.Curation{Section: "misc"}); err != nil {
+		t.Fatal(err)
+	}
+	if v2, _ := db.LabelsVersion(ctx); v2 == v1 {
+		t.Errorf("labels version %s unchanged by a move", v2)
+	}
+	if err := db.SetCuration(ctx, ids["guid:a"], sqlite.Curation{Section: "industry"}); err != nil {
+		t.Fatal(err)
+	}
 	// c is 40 days old and not pinned: pruned, its label kept.
 	db.SetMaxAge(30 * 24 * time.Hour)
 	if ps, err := db.Prune(ctx, testNow, 0); err != nil || ps.ByAge != 1 {
