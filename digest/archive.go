@@ -143,6 +143,15 @@ type archiveParser struct {
 	quote   bool // in the item's 要点 block quote
 	// Pending reference uses: items[i] link (related -1) or related[j].
 	uses []refUse
+	sum  strings.Builder // the summary of the item being read
+}
+
+// flushSummary stores the summary read so far in the item being read.
+func (p *archiveParser) flushSummary() {
+	if p.item != nil && p.sum.Len() > 0 {
+		p.item.Summary = p.sum.String()
+	}
+	p.sum.Reset()
 }
 
 type refUse struct {
@@ -198,6 +207,7 @@ func (p *archiveParser) parse(r io.Reader) error {
 	if front {
 		p.bad(n, "front matter never ends (no closing ---)", "")
 	}
+	p.flushSummary()
 	return nil
 }
 
@@ -320,6 +330,7 @@ func cutLabel(s, label string) (string, bool) {
 }
 
 func (p *archiveParser) section(n int, title, raw string) {
+	p.flushSummary()
 	p.item, p.quote = nil, false
 	for i, s := range p.o.Sections {
 		if sameTitle(s.Title, title) || sameTitle(s.ID, title) {
@@ -355,6 +366,7 @@ func sameTitle(a, b string) bool {
 }
 
 func (p *archiveParser) newItem(n int, text string) {
+	p.flushSummary()
 	p.quote = false
 	if p.cur == -2 {
 		p.item = nil
@@ -390,10 +402,13 @@ func (p *archiveParser) quoteLine(n int, text, raw string) {
 		return
 	}
 	if t := plainText(text); t != "" {
-		if p.item.Summary != "" {
-			p.item.Summary += " "
+		// Appended in place: an item may have many quote lines, and
+		// concatenating strings would copy the summary for each.
+		if p.sum.Len() > 0 {
+			p.sum.WriteByte(' ')
 		}
-		p.item.Summary += t
+		p.sum.WriteString(t)
+		p.item.Summary = "\x00" // has a summary; filled by flushSummary
 	}
 	p.quote = true
 }

@@ -234,3 +234,41 @@ func FuzzParseArchive(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkParseArchive reads the past issues of testdata/archive, and an
+// issue whose one item has a 要点 of 60,000 quote lines (3.6 MB): the cost
+// grows with the size of the file, not with its square.
+func BenchmarkParseArchive(b *testing.B) {
+	paths, _ := filepath.Glob(filepath.Join("testdata", "archive", "*.md"))
+	var files [][]byte
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		files = append(files, data)
+	}
+	long := "---\ndate: 2017-01-06\n---\n### 大杂烩\n#### 1、x\n> 要点：" +
+		strings.Repeat("> "+strings.Repeat("一二三四五六七八九十", 5)+"\n", 60000)
+	o := digest.DefaultOptions()
+	o.Sections = sections
+	for _, c := range []struct {
+		name  string
+		files [][]byte
+	}{{"issues", files}, {"long", [][]byte{[]byte(long)}}} {
+		b.Run(c.name, func(b *testing.B) {
+			n := 0
+			for _, f := range c.files {
+				n += len(f)
+			}
+			b.SetBytes(int64(n))
+			for i := 0; i < b.N; i++ {
+				for _, f := range c.files {
+					if _, err := digest.ParseArchive(bytes.NewReader(f), "x.md", o); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}

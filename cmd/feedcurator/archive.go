@@ -171,14 +171,14 @@ func importIssue(ctx context.Context, db *sqlite.DB, path string, opts digest.Op
 		return r, err
 	}
 	r.Week, r.Items, r.Problems = is.Week.String(), len(is.Items), is.Problems
-	ai := sqlite.ArchiveIssue{Week: is.Week, Date: is.Date, Start: is.Week.Start(opts.Location)}
+	archived := sqlite.ArchiveIssue{Week: is.Week, Date: is.Date, Start: is.Week.Start(opts.Location)}
 	for _, it := range is.Items {
 		e := sqlite.ArchiveEntry{Section: it.Section, Title: it.Title, Summary: it.Summary, Link: it.Link}
 		fi := feeds.Item{Title: it.Title, Link: it.Link}
 		e.CanonicalURL, e.TitleKey = curator.Fingerprint(&fi)
-		ai.Entries = append(ai.Entries, e)
+		archived.Entries = append(archived.Entries, e)
 	}
-	st, err := db.ImportIssue(ctx, ai, now)
+	st, err := db.ImportIssue(ctx, archived, now)
 	if err != nil {
 		return r, err
 	}
