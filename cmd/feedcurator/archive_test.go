@@ -128,7 +128,7 @@ func TestRulesEvalFolds(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if got.Stored < 170 || got.Examples != got.Stored+66 || got.Report.Folds != 5 || got.Tested != 4 || len(got.Curve) != 4 ||
+	if got.Stored < 170 || got.Examples != got.Stored+66 || got.Report.Folds != 5 || got.Tested != 4 || len(got.Curve) != 5 ||
 		got.Report.Learned.Total != got.Examples || got.Report.Combined.Accuracy < 0.5 {
 		t.Errorf("rules eval --folds: %+v", got)
 	}

@@ -44,7 +44,7 @@ func wantsFolds(args []string) bool {
 // included, by K-fold cross-validation over the stored labelled examples
 // (imported issues, moves; hides are not sections) and any labelled files
 // named, and, when the store holds issues, the learning curve: accuracy on
-// the later third of the issues after training on the first 1, 2, 4, 8.
+// the later third of the issues after training on the first 1, 2, 3, 4, 8.
 func cmdRulesEvalFolds(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var af adminFlags
 	fs := flag.NewFlagSet("rules eval", flag.ContinueOnError)
@@ -120,7 +120,7 @@ func cmdRulesEvalFolds(ctx context.Context, args []string, stdout, stderr io.Wri
 	out.Report = curator.CrossValidate(rs, examples, *folds, *weight, curator.LearnOptions{})
 	if len(issues) >= 3 {
 		out.Tested = max(1, len(issues)/3)
-		out.Curve = curator.LearningCurve(rs, issues, []int{1, 2, 4, 8}, len(issues)-out.Tested, *weight, curator.LearnOptions{})
+		out.Curve = curator.LearningCurve(rs, issues, []int{1, 2, 3, 4, 8}, len(issues)-out.Tested, *weight, curator.LearnOptions{})
 	}
 	if af.json {
 		return writeJSON(stdout, out)
