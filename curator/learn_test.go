@@ -272,9 +272,9 @@ func FuzzLearnedScore(f *testing.F) {
 	})
 }
 
-// trainedModel is the model trained on every labelled item of the
-// repository, as a store with a few hundred labels would give.
-func trainedModel(tb testing.TB) *curator.Model {
+// allLabelled is every labelled item of the repository: the past issues
+// and the labelled files.
+func allLabelled(tb testing.TB) []curator.Labelled {
 	var all []curator.Labelled
 	for _, is := range archiveIssues(tb) {
 		all = append(all, is...)
@@ -291,7 +291,13 @@ func trainedModel(tb testing.TB) *curator.Model {
 		}
 		all = append(all, items...)
 	}
-	return curator.Train(learnSections, all, curator.LearnOptions{})
+	return all
+}
+
+// trainedModel is the model trained on every labelled item of the
+// repository, as a store with a few hundred labels would give.
+func trainedModel(tb testing.TB) *curator.Model {
+	return curator.Train(learnSections, allLabelled(tb), curator.LearnOptions{})
 }
 
 // BenchmarkLearnedScore is the model alone on the items of
@@ -331,84 +337,12 @@ func BenchmarkClassifyLearned(b *testing.B) {
 }
 
 // BenchmarkTrain is retraining from scratch on every labelled item of the
-// repository (about 570).
+// repository (about 500).
 func BenchmarkTrain(b *testing.B) {
-	m := trainedModel(b)
-	b.ReportMetric(float64(m.Examples()), "examples")
-	var all []curator.Labelled
-	for _, is := range archiveIssues(b) {
-		all = append(all, is...)
-	}
+	all := allLabelled(b)
+	b.ReportMetric(float64(len(all)), "examples")
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		curator.Train(learnSections, all, curator.LearnOptions{})
-	}
-}
-
-// TestLearnedSetsDisjoint keeps the measurement honest: no item of
-// feeds.yaml or of the past issues is in the sets the rules were tuned on
-// or held out with.
-func TestLearnedSetsDisjoint(t *testing.T) {
-	seen := map[string]string{}
-	for _, name := range []string{"tune.yaml", "holdout.yaml"} {
-		for _, it := range loadLabelled(t, name) {
-			seen[curator.TitleKey(it.Title)+it.Title] = name
-		}
-	}
-	check := func(where string, items []curator.Labelled) {
-		for _, it := range items {
-			if other, dup := seen[curator.TitleKey(it.Title)+it.Title]; dup {
-				t.Errorf("%q of %s is in %s too", it.Title, where, other)
-			}
-			seen[curator.TitleKey(it.Title)+it.Title] = where
-		}
-	}
-	check("feeds.yaml", loadLabelled(t, "feeds.yaml"))
-	for i, is := range archiveIssues(t) {
-		check(fmt.Sprintf("past issue %d", i+1), is)
-	}
-}
-
-func TestClassifyBlended(t *testing.T) {
-	rs := mustCompile(t, digestSections, curator.Options{Fallback: "misc", Threshold: 2,
-		Exclude: []curator.RuleSpec{{Keywords: []string{"广告"}, Fields: []string{"title"}}}})
-	var train []curator.Labelled
-	for i := 0; i < 20; i++ {
-		train = append(train,
-			curator.Labelled{Title: fmt.Sprintf("Mesos公司完成第%d轮融资", i), Section: "industry"},
-			curator.Labelled{Title: fmt.Sprintf("垃圾回收调优第%d讲", i), Section: "misc"},
-			curator.Labelled{Title: fmt.Sprintf("服务网格落地第%d篇", i), Section: "paas"})
-	}
-	m := curator.Train(learnSections, train, curator.LearnOptions{})
-	for _, c := range []struct {
-		title          string
-		weight         float64
-		want           string
-		wantExcluded   bool
-		sameAsRulesToo bool
-	}{
-		// The rules tie 4:4 between paas and industry and give it to
-		// paas; the model knows such news is industry.
-		{"Mesos 公司完成新一轮融资", curator.DefaultLearnedWeight, "industry", false, false},
-		// Weight 0 is the rules alone.
-		{"Mesos 公司完成新一轮融资", 0, "paas", false, true},
-		// No rule fires: the model alone lifts it over the threshold.
-		{"服务网格落地经验", curator.DefaultLearnedWeight, "paas", false, false},
-		// Nothing either knows: the fallback.
-		{"zzz", curator.DefaultLearnedWeight, "misc", false, true},
-		// An exclusion is the rules' and stays.
-		{"广告：Mesos 公司融资", curator.DefaultLearnedWeight, "industry", true, false},
-	} {
-		it := feeds.Item{Title: c.title}
-		d := curator.ClassifyBlended(rs, m, c.weight, &it)
-		if d.Section != c.want || d.Excluded != c.wantExcluded {
-			t.Errorf("%q at weight %g: %+v, want %s (excluded %v); model %v", c.title, c.weight, d, c.want, c.wantExcluded, m.Score(&it, nil))
-		}
-		if r := rs.Classify(&it); c.sameAsRulesToo && r != d {
-			t.Errorf("%q at weight %g: %+v, the rules alone %+v", c.title, c.weight, d, r)
-		}
-	}
-	if d := curator.ClassifyBlended(rs, nil, 1, &feeds.Item{Title: "Mesos 公司完成新一轮融资"}); d.Section != "paas" {
-		t.Errorf("no model: %+v, want the rules' paas", d)
 	}
 }
