@@ -4,8 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"math"
 	"sort"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -561,4 +564,35 @@ func undouble(w []byte) []byte {
 		return w[:n-1]
 	}
 	return w
+}
+
+// WriteText writes the model's part of a decision for people, as explain
+// shows it beside the rules that fired: per section, what the model adds at
+// weight (weight times its log-odds), then the terms that weigh most, each
+// with what it adds at that weight.
+//
+//	learned:  model nb-3f2a…, 504 examples, weight 0.5
+//	  industry    +3.1  c:收购 +1.4, c:融资 +0.9, s:techcrunch +0.4
+//	  paas        -0.8  c:收购 -0.6, w:kubernet +0.5
+func (e LearnedExplanation) WriteText(w io.Writer, weight float64) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "learned:  model %s, %d examples, weight %s\n", e.Version, e.Examples, num(weight))
+	idW, scoreW := 0, 0
+	for _, s := range e.Scores {
+		idW, scoreW = max(idW, width(s.Section)), max(scoreW, len(signed(weight*s.Score)))
+	}
+	for _, s := range e.Scores {
+		v := signed(weight * s.Score)
+		fmt.Fprintf(&b, "  %s  %s%s", pad(s.Section, idW), strings.Repeat(" ", scoreW-len(v)), v)
+		for i, t := range s.Terms {
+			sep := ", "
+			if i == 0 {
+				sep = "  "
+			}
+			fmt.Fprintf(&b, "%s%s %s", sep, t.Term, signed(weight*t.Weight))
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

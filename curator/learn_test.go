@@ -346,3 +346,14 @@ func BenchmarkTrain(b *testing.B) {
 		curator.Train(learnSections, all, curator.LearnOptions{})
 	}
 }
+
+func TestLearnedExplainText(t *testing.T) {
+	m := curator.Train(learnSections, smallTraining, curator.LearnOptions{})
+	it := feeds.Item{Title: "Microsoft acquires a container startup", Summary: "<p>收购了一家容器公司</p>", SourceName: "TechCrunch"}
+	var b strings.Builder
+	if err := m.Explain(&it, 3).WriteText(&b, 0.5); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Replace(b.String(), m.Version(), "nb-VERSION", 1)
+	checkGolden(t, filepath.Join("testdata", "learned.golden.txt"), []byte(got))
+}
