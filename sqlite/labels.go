@@ -123,9 +123,9 @@ func (db *DB) importIssue(ctx context.Context, is ArchiveIssue, now time.Time) (
 			continue
 		}
 		seen[key] = true
-		it := feeds.Item{Title: e.Title, Summary: e.Summary, Link: e.Link, Published: is.Date,
-			Categories: []string{e.Section}}
-		hash := feeds.ContentHash(&it)
+		it := feeds.Item{Title: e.Title, Summary: e.Summary, Link: e.Link, Published: is.Date}
+		// The section is part of what an import can change.
+		hash := hashOf(feeds.ContentHash(&it), e.Section)
 		// The issue's order, a second apart, inside its week.
 		sortTime := is.Start.Add(time.Duration(i) * time.Second)
 		var id int64
@@ -133,10 +133,10 @@ func (db *DB) importIssue(ctx context.Context, is ArchiveIssue, now time.Time) (
 		err := tx.QueryRowContext(ctx, `SELECT id, hash FROM items WHERE source_id = ? AND key = ?`, src, key).Scan(&id, &old)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			err = tx.QueryRowContext(ctx, `INSERT INTO items (source_id, key, link, title, categories,
+			err = tx.QueryRowContext(ctx, `INSERT INTO items (source_id, key, link, title,
 				published, fetched_at, sort_time, hash, section, override_section, pinned, canonical_url, title_key)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
-				src, key, e.Link, e.Title, stringsToDB(it.Categories), timeToDB(is.Date), timeToDB(now),
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
+				src, key, e.Link, e.Title, timeToDB(is.Date), timeToDB(now),
 				timeToDB(sortTime), hash, e.Section, e.Section, e.CanonicalURL, e.TitleKey).Scan(&id)
 			if err != nil {
 				return st, fmt.Errorf("insert item %s: %w", key, err)
@@ -153,10 +153,10 @@ func (db *DB) importIssue(ctx context.Context, is ArchiveIssue, now time.Time) (
 		default:
 			// The section goes in at once; rules_version '' has the
 			// curator look at the item again (for duplicates).
-			if _, err := tx.ExecContext(ctx, `UPDATE items SET link = ?, title = ?, categories = ?, published = ?,
+			if _, err := tx.ExecContext(ctx, `UPDATE items SET link = ?, title = ?, published = ?,
 				sort_time = ?, hash = ?, section = ?, override_section = ?, canonical_url = ?, title_key = ?,
 				rules_version = '' WHERE id = ?`,
-				e.Link, e.Title, stringsToDB(it.Categories), timeToDB(is.Date), timeToDB(sortTime), hash,
+				e.Link, e.Title, timeToDB(is.Date), timeToDB(sortTime), hash,
 				e.Section, e.Section, e.CanonicalURL, e.TitleKey, id); err != nil {
 				return st, fmt.Errorf("update item %s: %w", key, err)
 			}
