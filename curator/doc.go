@@ -27,4 +27,13 @@
 // Evaluate measures a Ruleset against labelled items (config.LoadLabelled) with
 // accuracy, a confusion matrix and per-section precision and recall; the
 // default rules are measured this way in the package's tests.
+//
+// The editors' judgement is learned from labelled examples (past issues, moves,
+// hides, as the store keeps them): Train fits a Model, naive Bayes over Chinese
+// character bigrams, stemmed English words (Stem), the source and the link's
+// host, whose per-section log-odds (Model.Score) are meant to be added to the
+// rules' scores at a configured weight and are explained term by term
+// (Model.Explain). ClassifyBlended is the reference for that combination, and
+// CrossValidate and LearningCurve measure it on items the model never trained
+// on.
 package curator

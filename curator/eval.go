@@ -66,6 +66,15 @@ type Miss struct {
 
 // Evaluate classifies every item with rs and compares with its label.
 func Evaluate(rs *Ruleset, items []Labelled) Report {
+	return evaluate(rs, items, func(i int) Decision {
+		it := items[i].Item()
+		return rs.Classify(&it)
+	})
+}
+
+// evaluate compares the decision for each item with its label; the report's
+// sections are rs's.
+func evaluate(rs *Ruleset, items []Labelled, decide func(i int) Decision) Report {
 	var rep Report
 	idx := map[string]int{}
 	for _, s := range rs.Sections() {
@@ -84,8 +93,7 @@ func Evaluate(rs *Ruleset, items []Labelled) Report {
 		rep.Confusion[i] = make([]int, n)
 	}
 	for i := range items {
-		it := items[i].Item()
-		d := rs.Classify(&it)
+		d := decide(i)
 		rep.Total++
 		if d.Excluded {
 			rep.Excluded++

@@ -14,5 +14,7 @@
 // as a Jekyll Markdown post in the shape of the seed digests, and the
 // publisher, through its Digest interface, lists it in its digest feed and
 // serves it as a page. Build rebuilds any week on demand
-// (`feedcurator digest --week 2016-W26`).
+// (`feedcurator digest --week 2016-W26`). ParseArchive reads a past issue in
+// the same shape back into its sections and items, for importing an archive
+// of issues written before feedcurator (`feedcurator archive import`).
 package digest

@@ -17,6 +17,13 @@
 // database/sql instead of failing with SQLITE_BUSY; reads use a separate
 // read-only pool and, thanks to WAL, never wait for the writer.
 //
+// Labelled examples (labels.go) are what the editors decided: the items of
+// imported past issues (ImportIssue, stored as published items of one
+// archive source) and of labelled files (ImportLabels), and every move and
+// hide, which a trigger records whatever writes the decision. Examples
+// returns them for training; FeaturedBefore says whether an article was
+// already published in an earlier issue.
+//
 // Times are stored as INTEGER unix milliseconds, NULL for the zero
 // time.Time, and always come back in UTC.
 package sqlite
