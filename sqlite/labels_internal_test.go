@@ -36,10 +36,10 @@ func TestLabelsMigrationBackfill(t *testing.T) {
 		ids = append(ids, id)
 	}
 	rows.Close()
-	if err := db.SetCuration(ctx, ids[0], Curation{Section: "paas"}); err != nil {
+	if err := db.SetCuration(ctx, ids[0], feeds.Curation{Section: "paas"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetCuration(ctx, ids[1], Curation{Hidden: true}); err != nil {
+	if err := db.SetCuration(ctx, ids[1], feeds.Curation{Hidden: true}); err != nil {
 		t.Fatal(err)
 	}
 	// Back to the schema before the labels migration, decisions kept; then

@@ -106,20 +106,20 @@ func TestImportIssue(t *testing.T) {
 	}
 
 	// The editor corrects an item of the issue: its label follows.
-	if err := db.SetCuration(ctx, ex[2].ItemID, sqlite.Curation{Section: "paas"}); err != nil {
+	if err := db.SetCuration(ctx, ex[2].ItemID, feeds.Curation{Section: "paas"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetCuration(ctx, ex[1].ItemID, sqlite.Curation{Section: "industry", Hidden: true}); err != nil {
+	if err := db.SetCuration(ctx, ex[1].ItemID, feeds.Curation{Section: "industry", Hidden: true}); err != nil {
 		t.Fatal(err)
 	}
 	ex, _ = db.Examples(ctx, shanghai)
 	if len(ex) != 3 || ex[2].Section != "paas" || ex[2].Origin != sqlite.OriginImported || !ex[1].Hidden() {
 		t.Errorf("examples after the editor's corrections: %+v", ex)
 	}
-	if err := db.SetCuration(ctx, ex[2].ItemID, sqlite.Curation{Section: "misc"}); err != nil {
+	if err := db.SetCuration(ctx, ex[2].ItemID, feeds.Curation{Section: "misc"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetCuration(ctx, ex[1].ItemID, sqlite.Curation{Section: "industry"}); err != nil {
+	if err := db.SetCuration(ctx, ex[1].ItemID, feeds.Curation{Section: "industry"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -232,15 +232,15 @@ func TestCurationLabels(t *testing.T) {
 	}
 	for _, step := range []struct {
 		key string
-		c   sqlite.Curation
+		c   feeds.Curation
 	}{
-		{"guid:a", sqlite.Curation{Section: "paas"}},
-		{"guid:a", sqlite.Curation{Section: "industry"}}, // moved again: the last move counts
-		{"guid:b", sqlite.Curation{Hidden: true}},
-		{"guid:b", sqlite.Curation{Hidden: true, Pinned: true}}, // pinning is no new label
-		{"guid:c", sqlite.Curation{Section: "containers"}},
-		{"guid:c", sqlite.Curation{}}, // reset: withdrawn
-		{"guid:c", sqlite.Curation{Section: "paas"}},
+		{"guid:a", feeds.Curation{Section: "paas"}},
+		{"guid:a", feeds.Curation{Section: "industry"}}, // moved again: the last move counts
+		{"guid:b", feeds.Curation{Hidden: true}},
+		{"guid:b", feeds.Curation{Hidden: true, Pinned: true}}, // pinning is no new label
+		{"guid:c", feeds.Curation{Section: "containers"}},
+		{"guid:c", feeds.Curation{}}, // reset: withdrawn
+		{"guid:c", feeds.Curation{Section: "paas"}},
 	} {
 		if err := db.SetCuration(ctx, ids[step.key], step.c); err != nil {
 			t.Fatal(err)
@@ -274,13 +274,13 @@ func TestCurationLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetCuration(ctx, ids["guid:a"], sqlite.Curation{Section: "misc"}); err != nil {
+	if err := db.SetCuration(ctx, ids["guid:a"], feeds.Curation{Section: "misc"}); err != nil {
 		t.Fatal(err)
 	}
 	if v2, _ := db.LabelsVersion(ctx); v2 == v1 {
 		t.Errorf("labels version %s unchanged by a move", v2)
 	}
-	if err := db.SetCuration(ctx, ids["guid:a"], sqlite.Curation{Section: "industry"}); err != nil {
+	if err := db.SetCuration(ctx, ids["guid:a"], feeds.Curation{Section: "industry"}); err != nil {
 		t.Fatal(err)
 	}
 	// c is 40 days old and not pinned: pruned, its label kept.

@@ -92,6 +92,8 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdExplain(ctx, args[1:], stdout, stderr)
 	case "rules":
 		err = cmdRules(ctx, args[1:], stdout, stderr)
+	case "archive":
+		err = cmdArchive(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		err = cmdVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
@@ -184,6 +186,12 @@ rules:
                            every rule that fired, its weight and matched text, the scores, the decision
   rules test --config NEW.yaml          which stored items new rules would move (nothing written)
   rules eval --config FILE LABELLED.yaml accuracy, confusion matrix, precision/recall per section
+  rules eval --config FILE --folds K [--learned-weight W] [LABELLED.yaml...]
+                           K-fold cross-validation of the rules and the learned part over the
+                           stored labelled examples (and the files), with a learning curve
+  archive import --config FILE [--json] PATH...
+                           past issues (Markdown in the digest's shape, or labelled YAML; files or
+                           folders) into the store, as labelled examples and published issues
 
 admin (work on the database, also while the daemon runs; --json for scripts):
   sources  --config FILE   status of every source: last fetch, next check, errors, items

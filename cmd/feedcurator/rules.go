@@ -92,6 +92,9 @@ func cmdRules(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "test":
 		return cmdRulesTest(ctx, args[1:], stdout, stderr)
 	case "eval":
+		if wantsFolds(args[1:]) {
+			return cmdRulesEvalFolds(ctx, args[1:], stdout, stderr)
+		}
 		return cmdRulesEval(args[1:], stdout, stderr)
 	}
 	return fmt.Errorf("unknown rules command %q (want test or eval)", args[0])

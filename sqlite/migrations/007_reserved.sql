@@ -1,3 +1,0 @@
--- Reserved: this number belongs to another migration, which takes this
--- file's place. It changes nothing.
-SELECT 1;
