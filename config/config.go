@@ -60,10 +60,13 @@ type Fetch struct {
 
 // Curator configures classification.
 type Curator struct {
-	Interval  Duration           `yaml:"interval"`
-	Fallback  string             `yaml:"fallback"`
-	Threshold float64            `yaml:"threshold"`
-	Exclude   []curator.RuleSpec `yaml:"exclude"` // items these match are stored, never published
+	Interval  Duration `yaml:"interval"`
+	Fallback  string   `yaml:"fallback"`
+	Threshold float64  `yaml:"threshold"`
+	// LearnedWeight is how much the part learned from the editor's
+	// labelled examples weighs beside the rules; 0 switches it off.
+	LearnedWeight float64            `yaml:"learned_weight"`
+	Exclude       []curator.RuleSpec `yaml:"exclude"` // items these match are stored, never published
 }
 
 // Publish configures the published feeds.
@@ -116,7 +119,7 @@ func Default() *Config {
 			MaxItems:    feeds.DefaultMaxItems,
 			UserAgent:   fo.UserAgent,
 		},
-		Curator: Curator{Interval: Duration{5 * time.Second}},
+		Curator: Curator{Interval: Duration{5 * time.Second}, LearnedWeight: curator.DefaultLearnedWeight},
 		Publish: Publish{Title: po.Title, Author: po.Author, Items: po.Items, PageItems: po.PageItems,
 			MaxAge: Duration{po.MaxAge}, Interval: Duration{po.Interval}},
 		Digest:    DefaultDigest(),
@@ -310,6 +313,9 @@ func (c *Config) Validate() error {
 	positive("fetch.max_interval", c.Fetch.MaxInterval)
 	positive("fetch.timeout", c.Fetch.Timeout)
 	positive("curator.interval", c.Curator.Interval)
+	if w := c.Curator.LearnedWeight; !(w >= 0) || w > 100 {
+		bad("curator.learned_weight", fmt.Errorf("%w: want 0 (off) to 100", ErrOutOfRange))
+	}
 	positive("retention.interval", c.Retention.Interval)
 	if c.Retention.MaxPerSource < 0 {
 		bad("retention.max_per_source", fmt.Errorf("%w: must not be negative", ErrOutOfRange))

@@ -41,8 +41,9 @@ type scratch struct {
 	acc     []float64 // by rule: sum of boosts of its matched keywords
 	queue   []int32   // rules to evaluate
 	scores  []float64
-	hits    []hit   // explanations only
-	contrib []int32 // explanations only: terms that counted
+	hits    []hit     // explanations only
+	contrib []int32   // explanations only: terms that counted
+	learned []float64 // by model section: the learned part's log-odds
 }
 
 func (sc *scratch) reset(rs *Ruleset) {
@@ -78,7 +79,7 @@ func (rs *Ruleset) Classify(it *feeds.Item) Decision {
 	sc := rs.pool.Get().(*scratch)
 	rs.match(it, sc, false)
 	excluded := rs.score(sc)
-	d, _, _ := rs.decide(it, sc.scores, excluded)
+	d, _, _ := rs.decide(it, sc, excluded)
 	rs.pool.Put(sc)
 	return d
 }
@@ -91,8 +92,9 @@ func (rs *Ruleset) Explain(it *feeds.Item) Explanation {
 	ex := Explanation{Threshold: rs.thresh, Version: rs.version, Fired: []Firing{}}
 	rs.match(it, sc, true)
 	excluded := rs.scoreExplained(sc, &ex)
-	d, how, src := rs.decide(it, sc.scores, excluded)
-	rs.describe(&ex, it, d, how, src, sc.scores)
+	rules := append([]float64(nil), sc.scores...) // before bias and learning
+	d, how, src := rs.decide(it, sc, excluded)
+	rs.describe(&ex, it, d, how, src, rules, sc)
 	rs.pool.Put(sc)
 	return ex
 }
@@ -209,12 +211,14 @@ func (rs *Ruleset) scoreExplained(sc *scratch, ex *Explanation) (excluded bool) 
 	return excluded
 }
 
-// decide turns the section scores into the decision: the source's bias is
-// added to the sections that scored, the best section wins if it reaches
-// the threshold, and otherwise the item goes to its source's default
-// section or to the fallback. It returns how the decision was reached and
-// the item's source settings, if any.
-func (rs *Ruleset) decide(it *feeds.Item, scores []float64, excluded bool) (Decision, string, *sourceRule) {
+// decide turns the section scores in sc into the decision: the source's
+// bias is added to the sections that scored, then the learned part (if the
+// ruleset has one), the best section wins if it reaches the threshold, and
+// otherwise the item goes to its source's default section or to the
+// fallback. It returns how the decision was reached and the item's source
+// settings, if any.
+func (rs *Ruleset) decide(it *feeds.Item, sc *scratch, excluded bool) (Decision, string, *sourceRule) {
+	scores := sc.scores
 	var src *sourceRule
 	if rs.sources != nil {
 		src = rs.sources[it.SourceName]
@@ -226,25 +230,47 @@ func (rs *Ruleset) decide(it *feeds.Item, scores []float64, excluded bool) (Deci
 			}
 		}
 	}
+	best := bestSection(scores)
+	score := 0.0
+	if best >= 0 {
+		score = scores[best]
+	}
+	if rs.learned != nil {
+		// The rules stay in charge: when the blended scores reach no
+		// threshold, the rules' own choice stands.
+		rs.addLearned(it, sc, scores)
+		if b := bestSection(scores); b >= 0 && scores[b] >= rs.thresh {
+			best, score = b, scores[b]
+		}
+	}
+	how := ByScore
+	if best < 0 || score < rs.thresh {
+		if src != nil && src.section >= 0 {
+			best, how = src.section, BySourceDefault
+		} else {
+			best, how = rs.fallback, ByFallback
+		}
+		score = scores[best]
+	}
+	return Decision{Section: rs.sections[best].ID, Score: score, Excluded: excluded}, how, src
+}
+
+// bestSection returns the section with the highest positive score, the
+// earlier one of equals; -1 when none scored above 0.
+func bestSection(scores []float64) int {
 	best := -1
 	for si, s := range scores {
 		if s > 0 && (best < 0 || s > scores[best]) {
 			best = si
 		}
 	}
-	how := ByScore
-	if best < 0 || scores[best] < rs.thresh {
-		if src != nil && src.section >= 0 {
-			best, how = src.section, BySourceDefault
-		} else {
-			best, how = rs.fallback, ByFallback
-		}
-	}
-	return Decision{Section: rs.sections[best].ID, Score: scores[best], Excluded: excluded}, how, src
+	return best
 }
 
-// describe fills the decision part of an explanation.
-func (rs *Ruleset) describe(ex *Explanation, it *feeds.Item, d Decision, how string, src *sourceRule, scores []float64) {
+// describe fills the decision part of an explanation; rules are the
+// sections' scores from the rules alone, sc holds the totals and the
+// learned part.
+func (rs *Ruleset) describe(ex *Explanation, it *feeds.Item, d Decision, how string, src *sourceRule, rules []float64, sc *scratch) {
 	ex.Section, ex.Score, ex.Decision, ex.Excluded = d.Section, d.Score, how, d.Excluded
 	ex.Fallback = how == ByFallback
 	if src != nil {
@@ -253,8 +279,20 @@ func (rs *Ruleset) describe(ex *Explanation, it *feeds.Item, d Decision, how str
 			ex.Source.DefaultSection = rs.sections[src.section].ID
 		}
 	}
-	for si, s := range scores {
-		ss := SectionScore{Section: rs.sections[si].ID, Score: s}
+	if lp := rs.learned; lp != nil {
+		le := lp.model.Explain(it, 5)
+		ex.Learned = &le
+		ex.LearnedWeight = lp.weight
+	}
+	for si, s := range sc.scores {
+		ss := SectionScore{Section: rs.sections[si].ID, Score: s, Rules: rules[si]}
+		if lp := rs.learned; lp != nil {
+			for mi, at := range lp.at {
+				if at == si {
+					ss.Learned = lp.weight * sc.learned[mi]
+				}
+			}
+		}
 		if src != nil && src.bias != nil && src.bias[si] != 0 {
 			for _, f := range ex.Fired {
 				if f.Section == ss.Section { // a rule fired: the bias was added

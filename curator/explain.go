@@ -23,6 +23,10 @@ type Explanation struct {
 	Scores     []SectionScore `json:"scores"`
 	Fired      []Firing       `json:"fired"`
 	Exclusions []Firing       `json:"exclusions,omitempty"`
+	// Learned is the learned part's contribution, term by term, when the
+	// rules blend one in with LearnedWeight.
+	Learned       *LearnedExplanation `json:"learned,omitempty"`
+	LearnedWeight float64             `json:"learned_weight,omitempty"`
 }
 
 // SourceInfo is present when the item's source has settings of its own.
@@ -31,11 +35,14 @@ type SourceInfo struct {
 	DefaultSection string `json:"default_section,omitempty"`
 }
 
-// SectionScore is one section's total, the source's bias included.
+// SectionScore is one section's total: what its rules scored, the
+// source's bias and the learned part's weighted log-odds.
 type SectionScore struct {
 	Section string  `json:"section"`
 	Score   float64 `json:"score"`
+	Rules   float64 `json:"rules"`
 	Bias    float64 `json:"bias,omitempty"`
+	Learned float64 `json:"learned,omitempty"`
 }
 
 // Firing is a rule that matched: a section's rule, or an exclude rule (with
@@ -108,8 +115,15 @@ func (e Explanation) WriteText(w io.Writer) error {
 	}
 	for _, s := range e.Scores {
 		line := "  " + pad(s.Section, idW) + "  " + strings.Repeat(" ", scoreW-len(num(s.Score))) + num(s.Score)
-		if s.Bias != 0 {
-			line += fmt.Sprintf("  (source bias %s)", signed(s.Bias))
+		if s.Bias != 0 || s.Learned != 0 {
+			line += fmt.Sprintf("  (rules %s", num(s.Rules))
+			if s.Bias != 0 {
+				line += fmt.Sprintf(", source bias %s", signed(s.Bias))
+			}
+			if s.Learned != 0 {
+				line += fmt.Sprintf(", learned %s", signed(s.Learned))
+			}
+			line += ")"
 		}
 		if s.Section == e.Section {
 			line += "  <-"
@@ -147,6 +161,12 @@ func (e Explanation) WriteText(w io.Writer) error {
 	writeFirings("fired", e.Fired)
 	if len(e.Exclusions) > 0 {
 		writeFirings("exclude rules fired", e.Exclusions)
+	}
+	if e.Learned != nil {
+		b.WriteString("\n")
+		if err := e.Learned.WriteText(&b, e.LearnedWeight); err != nil {
+			return err
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

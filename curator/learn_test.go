@@ -320,17 +320,16 @@ func BenchmarkLearnedScore(b *testing.B) {
 // BenchmarkClassifyLearned is the rules and the model on each item, as
 // Ruleset.Classify will run them with the learned part wired in.
 func BenchmarkClassifyLearned(b *testing.B) {
-	rs := exampleRuleset(b)
-	m := trainedModel(b)
+	rs, err := exampleRuleset(b).WithModel(trainedModel(b), curator.DefaultLearnedWeight)
+	if err != nil {
+		b.Fatal(err)
+	}
 	items := benchItems(100_000)
-	dst := make([]float64, 4)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for j := range items {
 			rs.Classify(&items[j])
-			clear(dst)
-			m.Score(&items[j], dst)
 		}
 	}
 	b.ReportMetric(float64(b.N*len(items))/b.Elapsed().Seconds(), "items/s")

@@ -185,7 +185,8 @@ type Ruleset struct {
 	fallback int
 	thresh   float64
 	version  string
-	pool     sync.Pool
+	pool     *sync.Pool
+	learned  *learnedPart // nil: the rules alone
 }
 
 // compiler holds the state of one Compile.
@@ -250,7 +251,7 @@ func Compile(sections []SectionSpec, opts Options) (*Ruleset, error) {
 		}
 	}
 	rs.m = newMatcher(c.patterns)
-	rs.pool.New = func() any { return new(scratch) }
+	rs.pool = &sync.Pool{New: func() any { return new(scratch) }}
 	rs.version = version(sections, rs.sections[rs.fallback].ID, opts)
 	return rs, nil
 }

@@ -68,6 +68,10 @@ type Main struct {
 	cfgMu    sync.Mutex // guards Config once running
 	reloadMu sync.Mutex // one reload at a time
 
+	learnMu sync.Mutex       // guards rules and labels
+	rules   *curator.Ruleset // the configuration's rules alone, before learning
+	labels  string           // the labels version the learned part was trained under
+
 	health           health        // /healthz figures
 	failures         failures      // failed admin tokens, per client
 	retentionChanged chan struct{} // a reload changed the retention settings
@@ -100,14 +104,14 @@ func New(cfg *config.Config, logger zerolog.Logger) *Main {
 // the listener, without starting any loop.
 func (m *Main) Open(ctx context.Context) error {
 	cfg := m.Config
-	rs, err := cfg.Ruleset()
-	if err != nil {
+	if _, err := cfg.Ruleset(); err != nil {
 		return err
 	}
 	dbPath := DatabasePath(cfg)
 	if err := CheckDatabaseFolder(cfg); err != nil {
 		return err
 	}
+	var err error
 	m.DB, err = sqlite.Open(ctx, dbPath)
 	if err != nil {
 		return err // sqlite.Open names the file
@@ -133,6 +137,11 @@ func (m *Main) Open(ctx context.Context) error {
 	fo.Observe = m.metrics.observe
 	m.Poller = aggregator.NewPoller(m.DB, nil, fo, m.Logger)
 	m.Poller.SetSources(sources)
+	rs, rules, labels, err := Rules(ctx, cfg, m.DB)
+	if err != nil {
+		return err
+	}
+	m.rules, m.labels = rules, labels
 	m.Curator = curator.New(m.DB, rs, cfg.Curator.Interval.Duration, m.Logger)
 	m.Digest = digest.New(m.DB, DigestOptions(cfg), m.Logger)
 	m.Publisher = publisher.New(m.DB, m.publishOptions(cfg, ""), m.Logger)
@@ -201,6 +210,7 @@ func (m *Main) Run(ctx context.Context) error {
 	g := m.group
 	g.Go(func() error { return m.Poller.Run(gctx) })
 	g.Go(func() error { return m.Curator.Run(gctx) })
+	g.Go(func() error { return m.learn(gctx) })
 	g.Go(func() error { return m.retain(gctx) })
 	g.Go(func() error { return m.Publisher.Run(gctx) })
 	g.Go(func() error { return m.Digest.Run(gctx) })

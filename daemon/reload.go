@@ -93,7 +93,7 @@ func (m *Main) Reload(ctx context.Context) (ReloadResult, error) {
 // keep their running values.
 func (m *Main) apply(ctx context.Context, cfg *config.Config) (ReloadResult, error) {
 	old := m.config()
-	rs, err := cfg.Ruleset()
+	rules, err := cfg.Ruleset()
 	if err != nil {
 		return ReloadResult{}, err
 	}
@@ -117,7 +117,20 @@ func (m *Main) apply(ctx context.Context, cfg *config.Config) (ReloadResult, err
 	}
 	m.Poller.SetSources(sources)
 	m.DB.SetMaxAge(cfg.Retention.MaxAge.Duration)
-	m.Curator.SetRuleset(rs)
+	m.learnMu.Lock()
+	model, _ := m.Curator.Ruleset().Model()
+	rs, err := rules.WithModel(model, cfg.Curator.LearnedWeight)
+	if err == nil {
+		m.rules = rules
+		m.Curator.SetRuleset(rs)
+		if model == nil {
+			m.labels = "" // the learn loop trains one when the weight allows
+		}
+	}
+	m.learnMu.Unlock()
+	if err != nil {
+		return ReloadResult{}, err
+	}
 	m.Digest.SetOptions(DigestOptions(cfg))
 	m.Publisher.SetOptions(m.publishOptions(cfg, "http://"+m.Addr))
 	m.setConfig(cfg)

@@ -48,6 +48,7 @@ func settingChanges(dir string) map[string]func(string) string {
 		"curator.interval":         add("curator:\n  interval: 3s\n"),
 		"curator.fallback":         add("curator:\n  fallback: industry\n"),
 		"curator.threshold":        add("curator:\n  threshold: 3\n"),
+		"curator.learned_weight":   add("curator:\n  learned_weight: 1.5\n"),
 		"curator.exclude":          add("curator:\n  exclude:\n    - keywords: [广告]\n"),
 		"publish.title":            add("publish:\n  title: 另一个标题\n"),
 		"publish.subtitle":         add("publish:\n  subtitle: 副标题\n"),

@@ -14,6 +14,7 @@ import (
 	"github.com/feedcurator/feedcurator/curator"
 	"github.com/feedcurator/feedcurator/daemon"
 	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/sqlite"
 )
 
 // cmdExplain prints why an item goes where it goes: every rule that fired,
@@ -33,7 +34,16 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	rs, err := cfg.Ruleset()
+	// The curator as configured: the rules, and the part learned from the
+	// store's labelled examples when there is a store.
+	var db *sqlite.DB
+	if _, err := os.Stat(daemon.DatabasePath(cfg)); err == nil || fs.NArg() == 1 {
+		if db, err = openStore(ctx, cfg); err != nil {
+			return err
+		}
+		defer db.Close()
+	}
+	rs, _, _, err := daemon.Rules(ctx, cfg, db)
 	if err != nil {
 		return err
 	}
@@ -52,11 +62,6 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return fmt.Errorf("item id %q is not a number", fs.Arg(0))
 		}
-		db, err := openStore(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
 		out, err = daemon.ExplainStored(ctx, db, rs, id)
 		if err != nil {
 			return err
@@ -148,7 +153,7 @@ func cmdRulesTest(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer db.Close()
-	rs, err := cfg.Ruleset()
+	rs, _, _, err := daemon.Rules(ctx, cfg, db)
 	if err != nil {
 		return err
 	}
