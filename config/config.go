@@ -65,8 +65,11 @@ type Curator struct {
 	Threshold float64  `yaml:"threshold"`
 	// LearnedWeight is how much the part learned from the editor's
 	// labelled examples weighs beside the rules; 0 switches it off.
-	LearnedWeight float64            `yaml:"learned_weight"`
-	Exclude       []curator.RuleSpec `yaml:"exclude"` // items these match are stored, never published
+	LearnedWeight float64 `yaml:"learned_weight"`
+	// ReviewMargin marks a decision for the editor's review when another
+	// section scored within this much of the winner; 0 marks none.
+	ReviewMargin float64            `yaml:"review_margin"`
+	Exclude      []curator.RuleSpec `yaml:"exclude"` // items these match are stored, never published
 }
 
 // Publish configures the published feeds.
@@ -119,7 +122,7 @@ func Default() *Config {
 			MaxItems:    feeds.DefaultMaxItems,
 			UserAgent:   fo.UserAgent,
 		},
-		Curator: Curator{Interval: Duration{5 * time.Second}, LearnedWeight: curator.DefaultLearnedWeight},
+		Curator: Curator{Interval: Duration{5 * time.Second}, LearnedWeight: curator.DefaultLearnedWeight, ReviewMargin: 1},
 		Publish: Publish{Title: po.Title, Author: po.Author, Items: po.Items, PageItems: po.PageItems,
 			MaxAge: Duration{po.MaxAge}, Interval: Duration{po.Interval}},
 		Digest:    DefaultDigest(),
@@ -316,6 +319,9 @@ func (c *Config) Validate() error {
 	if w := c.Curator.LearnedWeight; !(w >= 0) || w > 100 {
 		bad("curator.learned_weight", fmt.Errorf("%w: want 0 (off) to 100", ErrOutOfRange))
 	}
+	if r := c.Curator.ReviewMargin; !(r >= 0) || r > 1000 {
+		bad("curator.review_margin", fmt.Errorf("%w: want 0 (none) to 1000", ErrOutOfRange))
+	}
 	positive("retention.interval", c.Retention.Interval)
 	if c.Retention.MaxPerSource < 0 {
 		bad("retention.max_per_source", fmt.Errorf("%w: must not be negative", ErrOutOfRange))
@@ -412,7 +418,8 @@ func (c *Config) Validate() error {
 
 // Ruleset compiles the sections' rules.
 func (c *Config) Ruleset() (*curator.Ruleset, error) {
-	opts := curator.Options{Fallback: c.Curator.Fallback, Threshold: c.Curator.Threshold, Exclude: c.Curator.Exclude}
+	opts := curator.Options{Fallback: c.Curator.Fallback, Threshold: c.Curator.Threshold, Exclude: c.Curator.Exclude,
+		ReviewMargin: c.Curator.ReviewMargin}
 	for _, s := range c.Sources {
 		opts.Sources = append(opts.Sources, curator.SourceOptions{Name: s.Name, Section: s.Section, Bias: s.Bias})
 	}

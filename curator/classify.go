@@ -11,6 +11,10 @@ type Decision struct {
 	Section  string
 	Score    float64
 	Excluded bool // an exclude rule fired: keep the item, never publish it
+	// Review is set when the decision is a close call an editor should
+	// look at: another section scored within the review margin of the
+	// winner, or a section scored but below the threshold.
+	Review bool
 }
 
 // How a decision was reached.
@@ -252,7 +256,28 @@ func (rs *Ruleset) decide(it *feeds.Item, sc *scratch, excluded bool) (Decision,
 		}
 		score = scores[best]
 	}
-	return Decision{Section: rs.sections[best].ID, Score: score, Excluded: excluded}, how, src
+	d := Decision{Section: rs.sections[best].ID, Score: score, Excluded: excluded}
+	d.Review = rs.closeCall(scores, best, how)
+	return d, how, src
+}
+
+// closeCall reports whether the decision for section best, reached by how,
+// needs an editor's look: by score, when the runner-up is within the review
+// margin; by source default or fallback, when some section did score.
+func (rs *Ruleset) closeCall(scores []float64, best int, how string) bool {
+	if rs.review <= 0 {
+		return false
+	}
+	runnerUp := 0.0
+	for si, s := range scores {
+		if si != best && s > runnerUp {
+			runnerUp = s
+		}
+	}
+	if how != ByScore {
+		return runnerUp > 0 || scores[best] > 0
+	}
+	return runnerUp > 0 && scores[best]-runnerUp < rs.review
 }
 
 // bestSection returns the section with the highest positive score, the
@@ -271,7 +296,8 @@ func bestSection(scores []float64) int {
 // sections' scores from the rules alone, sc holds the totals and the
 // learned part.
 func (rs *Ruleset) describe(ex *Explanation, it *feeds.Item, d Decision, how string, src *sourceRule, rules []float64, sc *scratch) {
-	ex.Section, ex.Score, ex.Decision, ex.Excluded = d.Section, d.Score, how, d.Excluded
+	ex.Section, ex.Score, ex.Decision, ex.Excluded, ex.Review = d.Section, d.Score, how, d.Excluded, d.Review
+	ex.ReviewMargin = rs.review
 	ex.Fallback = how == ByFallback
 	if src != nil {
 		ex.Source = &SourceInfo{Name: it.SourceName}

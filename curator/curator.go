@@ -115,7 +115,7 @@ func (c *Curator) ClassifyPending(ctx context.Context) (n, changed int, err erro
 		cs := make([]feeds.Classification, len(items))
 		for i := range items {
 			d := rs.Classify(&items[i])
-			cs[i] = feeds.Classification{ItemID: items[i].ID, Section: d.Section, Score: d.Score, Excluded: d.Excluded}
+			cs[i] = feeds.Classification{ItemID: items[i].ID, Section: d.Section, Score: d.Score, Excluded: d.Excluded, Review: d.Review}
 			cs[i].CanonicalURL, cs[i].TitleKey = Fingerprint(&items[i])
 		}
 		ch, err := c.store.SetSections(ctx, rs.Version(), cs)

@@ -17,6 +17,9 @@ type Explanation struct {
 	Decision   string         `json:"decision"` // ByScore, BySourceDefault or ByFallback
 	Fallback   bool           `json:"fallback,omitempty"`
 	Excluded   bool           `json:"excluded,omitempty"`
+	// Review marks a close call (see Decision.Review) under ReviewMargin.
+	Review       bool    `json:"needs_review,omitempty"`
+	ReviewMargin float64 `json:"review_margin,omitempty"`
 	Threshold  float64        `json:"threshold"`
 	Version    string         `json:"rules_version"`
 	Source     *SourceInfo    `json:"source,omitempty"`
@@ -91,6 +94,9 @@ func (e Explanation) WriteText(w io.Writer) error {
 		} else {
 			fmt.Fprintf(&b, "because:  %s: fallback section\n", reason)
 		}
+	}
+	if e.Review {
+		fmt.Fprintf(&b, "review:   needs an editor's look: a close call (another section within %s of the winner, or a score below the threshold)\n", num(e.ReviewMargin))
 	}
 	if e.Excluded {
 		var paths []string

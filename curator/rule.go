@@ -50,6 +50,10 @@ type Options struct {
 	Fallback string
 	// Threshold is the minimum winning score; 0 means any positive score.
 	Threshold float64
+	// ReviewMargin marks a decision for an editor's review when another
+	// section scored within this much of the winner (Decision.Review); 0
+	// marks none.
+	ReviewMargin float64
 	// Exclude rules mark the items they match as excluded: stored, never
 	// published. Same syntax as section rules, without weights.
 	Exclude []RuleSpec
@@ -184,6 +188,7 @@ type Ruleset struct {
 	sources  map[string]*sourceRule
 	fallback int
 	thresh   float64
+	review   float64 // margin of a close call; 0: none marked
 	version  string
 	pool     *sync.Pool
 	learned  *learnedPart // nil: the rules alone
@@ -209,7 +214,7 @@ func Compile(sections []SectionSpec, opts Options) (*Ruleset, error) {
 	if len(sections) == 0 {
 		return nil, &RuleError{Path: "sections", Err: ErrNoSections}
 	}
-	rs := &Ruleset{sections: sections, index: make(map[string]int, len(sections)), thresh: opts.Threshold}
+	rs := &Ruleset{sections: sections, index: make(map[string]int, len(sections)), thresh: opts.Threshold, review: opts.ReviewMargin}
 	c := &compiler{rs: rs, patIndex: map[string]int32{}}
 	for si, s := range sections {
 		p := fmt.Sprintf("sections[%d].id", si)
@@ -272,7 +277,8 @@ func version(sections []SectionSpec, fallback string, opts Options) string {
 		Threshold float64
 		Exclude   []RuleSpec      `json:",omitempty"`
 		Sources   []SourceOptions `json:",omitempty"`
-	}{engineVersion, sections, fallback, opts.Threshold, opts.Exclude, sources})
+		Review    float64         `json:",omitempty"`
+	}{engineVersion, sections, fallback, opts.Threshold, opts.Exclude, sources, opts.ReviewMargin})
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 

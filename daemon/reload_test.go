@@ -49,6 +49,7 @@ func settingChanges(dir string) map[string]func(string) string {
 		"curator.fallback":         add("curator:\n  fallback: industry\n"),
 		"curator.threshold":        add("curator:\n  threshold: 3\n"),
 		"curator.learned_weight":   add("curator:\n  learned_weight: 1.5\n"),
+		"curator.review_margin":    add("curator:\n  review_margin: 2\n"),
 		"curator.exclude":          add("curator:\n  exclude:\n    - keywords: [广告]\n"),
 		"publish.title":            add("publish:\n  title: 另一个标题\n"),
 		"publish.subtitle":         add("publish:\n  subtitle: 副标题\n"),

@@ -117,6 +117,7 @@ type Classification struct {
 	Section  string
 	Score    float64
 	Excluded bool // dropped by an exclude rule: stored, never published
+	Review   bool // a close call the editor should look at
 
 	// Near-duplicate keys: an item of another source with the same
 	// canonical URL or title key is the same story, published once.

@@ -15,6 +15,7 @@ type ItemFilter struct {
 	Since       time.Time // fetched at or after; zero for no bound
 	Limit       int       // at most this many; 0 means 100
 	Unpublished bool      // include unclassified, excluded and hidden items
+	Review      bool      // only the close calls the editor should look at
 }
 
 // ListItems returns items matching f, newest first.
@@ -34,6 +35,9 @@ func (db *DB) ListItems(ctx context.Context, f ItemFilter) ([]feeds.Item, error)
 	}
 	if !f.Unpublished {
 		where = append(where, "i.section <> '' AND i.excluded = 0")
+	}
+	if f.Review {
+		where = append(where, "i.needs_review = 1")
 	}
 	q := itemQuery
 	if len(where) > 0 {

@@ -474,7 +474,7 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 
 	upd, err := tx.PrepareContext(ctx, `UPDATE items SET section = ?, score = ?, excluded = ?,
 		rules_version = ?, canonical_url = ?, title_key = ?, dup_of = ?,
-		rules_section = ?, rules_excluded = ? WHERE id = ?`)
+		rules_section = ?, rules_excluded = ?, needs_review = ? WHERE id = ?`)
 	if err != nil {
 		return 0, err
 	}
@@ -530,8 +530,11 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 			}
 		}
 		c.Excluded = c.Excluded || old.hidden || dupOf != 0
+		// What the editor decided, or what is not published, needs no
+		// review.
+		review := c.Review && old.override == "" && !c.Excluded
 		if _, err := upd.ExecContext(ctx, c.Section, c.Score, c.Excluded, rulesVersion,
-			c.CanonicalURL, c.TitleKey, dupOf, rulesSection, rulesExcluded, c.ItemID); err != nil {
+			c.CanonicalURL, c.TitleKey, dupOf, rulesSection, rulesExcluded, review, c.ItemID); err != nil {
 			return 0, fmt.Errorf("update item %d: %w", c.ItemID, err)
 		}
 		if old.section != c.Section || old.excluded != c.Excluded || old.dupOf != dupOf {

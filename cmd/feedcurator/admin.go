@@ -204,11 +204,12 @@ func cmdItems(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	since := fs.String("since", "", "only items fetched within this `duration` (e.g. 7d, 12h)")
 	limit := fs.Int("limit", 100, "at most `n` items")
 	all := fs.Bool("all", false, "include unpublished items (unclassified, excluded, hidden)")
+	review := fs.Bool("review", false, "only the close calls that need an editor's look")
 	cfg, err := parseAndLoad(fs, &af.commonFlags, args, stderr)
 	if err != nil {
 		return err
 	}
-	f := sqlite.ItemFilter{Section: *section, Limit: *limit, Unpublished: *all}
+	f := sqlite.ItemFilter{Section: *section, Limit: *limit, Unpublished: *all, Review: *review}
 	if *section != "" && !hasSection(cfg, *section) {
 		return fmt.Errorf("no section %q in %s", *section, af.config)
 	}

@@ -1,0 +1,51 @@
+package curator_test
+
+import (
+	"testing"
+
+	"github.com/feedcurator/feedcurator/curator"
+	"github.com/feedcurator/feedcurator/feeds"
+)
+
+// TestReview: a close call is marked for the editor's review instead of
+// falling silently into a section.
+func TestReview(t *testing.T) {
+	sections := []curator.SectionSpec{
+		{ID: "paas", Title: "PaaS", Rules: []curator.RuleSpec{{Keywords: []string{"kubernetes"}}}},
+		{ID: "industry", Title: "业内动态", Rules: []curator.RuleSpec{{Keywords: []string{"收购", "acquire"}}}},
+		{ID: "misc", Title: "大杂烩"},
+	}
+	rs, err := curator.Compile(sections, curator.Options{Threshold: 2, ReviewMargin: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		title, summary string
+		section        string
+		review         bool
+	}{
+		{"Kubernetes 1.35", "kubernetes", "paas", false},           // paas 2, nothing else
+		{"SUSE to acquire a Kubernetes company", "", "paas", true}, // paas 2, industry 2: a tie
+		{"Kubernetes 收购", "", "paas", true},                        // the same, in Chinese
+		{"一周", "kubernetes", "misc", true},                         // paas 1, below the threshold
+		{"一周", "", "misc", false},                                  // nothing scored
+	} {
+		it := feeds.Item{Title: tc.title, Summary: tc.summary}
+		d := rs.Classify(&it)
+		ex := rs.Explain(&it)
+		if d.Section != tc.section || d.Review != tc.review {
+			t.Errorf("%q: %s, review %v; want %s, review %v (%+v)", tc.title, d.Section, d.Review, tc.section, tc.review, ex.Scores)
+		}
+		if ex.Review != d.Review {
+			t.Errorf("%q: Classify says review %v, Explain %v", tc.title, d.Review, ex.Review)
+		}
+	}
+	close := feeds.Item{Title: "SUSE to acquire a Kubernetes company"}
+	off, _ := curator.Compile(sections, curator.Options{Threshold: 2})
+	if d := off.Classify(&close); d.Review {
+		t.Errorf("margin 0 marks reviews: %+v", d)
+	}
+	if off.Version() == rs.Version() {
+		t.Error("the review margin does not change the rules version")
+	}
+}
