@@ -12,20 +12,20 @@ import (
 // for, from the item and the rules in force, and printed by WriteText or
 // served as JSON.
 type Explanation struct {
-	Section    string         `json:"section"`
-	Score      float64        `json:"score"`
-	Decision   string         `json:"decision"` // ByScore, BySourceDefault or ByFallback
-	Fallback   bool           `json:"fallback,omitempty"`
-	Excluded   bool           `json:"excluded,omitempty"`
+	Section  string  `json:"section"`
+	Score    float64 `json:"score"`
+	Decision string  `json:"decision"` // ByScore, BySourceDefault or ByFallback
+	Fallback bool    `json:"fallback,omitempty"`
+	Excluded bool    `json:"excluded,omitempty"`
 	// Review marks a close call (see Decision.Review) under ReviewMargin.
-	Review       bool    `json:"needs_review,omitempty"`
-	ReviewMargin float64 `json:"review_margin,omitempty"`
-	Threshold  float64        `json:"threshold"`
-	Version    string         `json:"rules_version"`
-	Source     *SourceInfo    `json:"source,omitempty"`
-	Scores     []SectionScore `json:"scores"`
-	Fired      []Firing       `json:"fired"`
-	Exclusions []Firing       `json:"exclusions,omitempty"`
+	Review       bool           `json:"needs_review,omitempty"`
+	ReviewMargin float64        `json:"review_margin,omitempty"`
+	Threshold    float64        `json:"threshold"`
+	Version      string         `json:"rules_version"`
+	Source       *SourceInfo    `json:"source,omitempty"`
+	Scores       []SectionScore `json:"scores"`
+	Fired        []Firing       `json:"fired"`
+	Exclusions   []Firing       `json:"exclusions,omitempty"`
 	// Learned is the learned part's contribution, term by term, when the
 	// rules blend one in with LearnedWeight.
 	Learned       *LearnedExplanation `json:"learned,omitempty"`
