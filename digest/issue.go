@@ -172,8 +172,10 @@ func issueItem(o *Options, e *feeds.IssueEntry) feeds.IssueItem {
 	if e.Item != nil {
 		ii = entry(o, *e.Item)
 	} else {
-		ii = feeds.IssueItem{Title: feeds.PlainText(e.Title), Link: safeLink(e.Link)}
-		ii.Summary = feeds.Summarize(feeds.PlainText(e.Description), o.SummaryMax)
+		// An added page's title and description are plain text already
+		// (read from its head), as is an item's title kept in the entry.
+		ii = feeds.IssueItem{Title: oneLine(e.Title), Link: safeLink(e.Link)}
+		ii.Summary = feeds.Summarize(oneLine(e.Description), o.SummaryMax)
 		if ii.Title == "" {
 			ii.Title = firstNonEmpty(ii.Link, "(untitled)")
 		}
@@ -181,16 +183,22 @@ func issueItem(o *Options, e *feeds.IssueEntry) feeds.IssueItem {
 			ii.Source = hostOf(ii.Link)
 		}
 	}
+	// The editor writes plain text: what looks like markup in it is
+	// shown as written.
 	if e.Summary != nil {
-		ii.Summary = strings.TrimSpace(feeds.PlainText(*e.Summary))
+		ii.Summary = strings.TrimSpace(*e.Summary)
 	}
-	ii.Note = strings.TrimSpace(feeds.PlainText(e.Note))
+	ii.Note = strings.TrimSpace(e.Note)
 	for _, r := range e.Related {
 		link := safeLink(r.URL)
 		if link == "" {
 			continue
 		}
-		ii.Related = append(ii.Related, feeds.IssueLink{Title: firstNonEmpty(feeds.PlainText(r.Title), link), Link: link})
+		title := oneLine(r.Title)
+		if r.ItemID != 0 {
+			title = feeds.PlainText(r.Title) // a stored item's title, as a source wrote it
+		}
+		ii.Related = append(ii.Related, feeds.IssueLink{Title: firstNonEmpty(title, link), Link: link})
 	}
 	return ii
 }
