@@ -561,3 +561,50 @@ func TestAddURLPrivate(t *testing.T) {
 		t.Error("AddURL into an unknown section succeeded")
 	}
 }
+
+// TestAddURLHostile: what an added page says of itself is text: neither
+// its title nor its description runs as script on the digest page, nor as
+// Liquid or markup in the Markdown.
+func TestAddURLHostile(t *testing.T) {
+	d := newDesk(t)
+	hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<html><head><title>{{ site.title }}<script>alert(1)</script></title>
+<meta name="description" content="{% include x %} <img src=x onerror=alert(2)> [click](javascript:alert(3))"></head></html>`)
+	}))
+	t.Cleanup(hostile.Close)
+	w := feeds.Week{Year: 2016, Week: 26}
+	if _, err := d.b.AddURL(d.ctx, w, "cloud", hostile.URL+"/"); err != nil {
+		t.Fatal(err)
+	}
+	d.clock.Set(w.Next().Start(time.UTC).Add(10 * time.Hour))
+	is, err := d.b.Publish(d.ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := d.p.DigestPage(d.ctx, w, "html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"<script>alert", "<img"} {
+		if bytes.Contains(page.Body, []byte(bad)) {
+			t.Errorf("digest page holds %q:\n%s", bad, page.Body)
+		}
+	}
+	for _, bad := range []string{"{{", "{%"} {
+		if bytes.Contains(is.Markdown, []byte(bad)) {
+			t.Errorf("Markdown holds Liquid %q:\n%s", bad, is.Markdown)
+		}
+	}
+	// In the lines a page wrote (title, 要点) every markup character is
+	// backslash-escaped.
+	for _, line := range strings.Split(string(is.Markdown), "\n") {
+		if !strings.HasPrefix(line, "#### ") && !strings.HasPrefix(line, "> 要点") {
+			continue
+		}
+		for i := 1; i < len(line); i++ {
+			if strings.ContainsRune("<>[]", rune(line[i])) && line[i-1] != '\\' {
+				t.Errorf("unescaped %q at %d of Markdown line %q", line[i], i, line)
+			}
+		}
+	}
+}
