@@ -42,7 +42,8 @@ type Problem struct {
 // accepted article that an earlier published issue featured, and each
 // story accepted twice. Links are asked politely: a HEAD (a GET if the
 // server refuses HEAD) with the configured client and its private-address
-// guard, Options.CheckWorkers at a time, each within Options.CheckTimeout.
+// guard, Options.CheckWorkers at a time and one at a time per host, each
+// within Options.CheckTimeout.
 func (b *Builder) Check(ctx context.Context, w feeds.Week) ([]Problem, error) {
 	o := b.o()
 	ed, err := b.Draft(ctx, w)
@@ -167,6 +168,13 @@ func (b *Builder) deadLinks(ctx context.Context, o *Options, acc []*feeds.IssueE
 		}
 	}
 	sort.Strings(links)
+	// One request per host at a time, CheckWorkers in all.
+	hosts := map[string]*sync.Mutex{}
+	for _, link := range links {
+		if h := hostOf(link); hosts[h] == nil {
+			hosts[h] = &sync.Mutex{}
+		}
+	}
 	failed := make([]string, len(links))
 	sem := make(chan struct{}, o.CheckWorkers)
 	var wg sync.WaitGroup
@@ -180,6 +188,9 @@ func (b *Builder) deadLinks(ctx context.Context, o *Options, acc []*feeds.IssueE
 				return
 			}
 			defer func() { <-sem }()
+			mu := hosts[hostOf(link)]
+			mu.Lock()
+			defer mu.Unlock()
 			failed[i] = b.askLink(ctx, o, link)
 		}()
 	}
