@@ -11,7 +11,7 @@ import (
 	"github.com/feedcurator/feedcurator/feeds"
 )
 
-// The editor's issues (migration 007): each week's issue is a row of
+// The editor's issues (migration 012_issues.sql): each week's issue is a row of
 // issues with its candidates in issue_entries. Every change is one write
 // transaction that touches only what it changes, so two editors (the desk
 // and a terminal) never undo each other's decisions; and every change
