@@ -100,8 +100,9 @@ func (db *DB) HasIssue(ctx context.Context, w feeds.Week) (bool, error) {
 }
 
 // EditedIssue returns the issue of week w with its entries, ordered by
-// section and position, each with its stored item (when it still exists)
-// and its related items' titles and links; feeds.ErrNotFound if the week
+// section and position, each with its stored item (when it still exists,
+// AlsoIn filled with the other sources' copies of its story) and its
+// related items' titles and links; feeds.ErrNotFound if the week
 // has none. It reads in one transaction, so the entries agree with the
 // issue.
 func (db *DB) EditedIssue(ctx context.Context, w feeds.Week) (*feeds.EditedIssue, error) {
@@ -187,6 +188,10 @@ func (db *DB) editedIssue(ctx context.Context, w feeds.Week) (*feeds.EditedIssue
 	}
 	items, err := scanItems(rows)
 	if err != nil {
+		return nil, err
+	}
+	// The other sources' copies of each story, for the desk to group.
+	if err := db.fillAlsoIn(ctx, items); err != nil {
 		return nil, err
 	}
 	byID := make(map[int64]*feeds.Item, len(items))
