@@ -31,11 +31,12 @@ import (
 
 // The store satisfies every stage's consumer interface.
 var (
-	_ aggregator.Store = (*sqlite.DB)(nil)
-	_ curator.Store    = (*sqlite.DB)(nil)
-	_ publisher.Store  = (*sqlite.DB)(nil)
-	_ digest.Store     = (*sqlite.DB)(nil)
-	_ publisher.Digest = (*digest.Builder)(nil)
+	_ aggregator.Store  = (*sqlite.DB)(nil)
+	_ curator.Store     = (*sqlite.DB)(nil)
+	_ publisher.Store   = (*sqlite.DB)(nil)
+	_ digest.Store      = (*sqlite.DB)(nil)
+	_ digest.IssueStore = (*sqlite.DB)(nil)
+	_ publisher.Digest  = (*digest.Builder)(nil)
 )
 
 // Main is the daemon: the store, the three stages and the HTTP server.

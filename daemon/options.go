@@ -3,6 +3,7 @@ package daemon
 import (
 	"github.com/feedcurator/feedcurator/aggregator"
 	"github.com/feedcurator/feedcurator/config"
+	"github.com/feedcurator/feedcurator/curator"
 	"github.com/feedcurator/feedcurator/digest"
 	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/publisher"
@@ -82,5 +83,12 @@ func DigestOptions(cfg *config.Config) digest.Options {
 	o.Dir, o.FileName = d.Dir, d.FileName
 	o.Layout, o.Categories, o.Tags = d.Layout, d.Categories, d.Tags
 	o.Interval = d.Interval.Duration
+	// Added URLs and an issue's links are fetched as the sources are:
+	// the same user agent, timeout and private-address guard.
+	fo := FetchOptions(cfg)
+	o.HTTPClient = aggregator.NewHTTPClient(fo)
+	o.UserAgent = fo.UserAgent
+	o.CheckTimeout = fo.Timeout
+	o.TitleKey = curator.TitleKey
 	return o
 }

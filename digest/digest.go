@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -71,6 +72,19 @@ type Options struct {
 	// Interval is how often Run checks whether an issue is due; 0 disables
 	// Run.
 	Interval time.Duration
+
+	// HTTPClient fetches the pages of added URLs and checks the links of
+	// an issue: the sources' client, with their private-address guard
+	// (nil: neither is possible). UserAgent names it.
+	HTTPClient *http.Client
+	UserAgent  string
+	// CheckTimeout bounds each request of AddURL and Check (0: 15s);
+	// CheckWorkers the links Check asks at a time (0: 4).
+	CheckTimeout time.Duration
+	CheckWorkers int
+	// TitleKey derives the near-duplicate title key of an added URL's
+	// title (the curator's; nil: none).
+	TitleKey func(title string) string
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }
@@ -96,6 +110,7 @@ func DefaultOptions() Options {
 // Builder builds digest issues from the store.
 type Builder struct {
 	store  Store
+	issues IssueStore              // nil: issues are built from the items only
 	opts   atomic.Pointer[Options] // replaced whole by SetOptions
 	logger zerolog.Logger
 }
@@ -106,6 +121,7 @@ func New(store Store, opts Options, logger zerolog.Logger) *Builder {
 		store:  store,
 		logger: logger.With().Str(logkey.Component, "digest").Logger(),
 	}
+	b.issues, _ = store.(IssueStore)
 	b.SetOptions(opts)
 	return b
 }
@@ -134,6 +150,15 @@ func (b *Builder) SetOptions(opts Options) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.CheckTimeout <= 0 {
+		opts.CheckTimeout = 15 * time.Second
+	}
+	if opts.CheckWorkers <= 0 {
+		opts.CheckWorkers = 4
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = "feedcurator"
 	}
 	opts.Sections = append([]feeds.Section(nil), opts.Sections...)
 	opts.Categories = append([]string(nil), opts.Categories...)
@@ -174,13 +199,19 @@ func (b *Builder) Published(w feeds.Week, now time.Time) bool {
 	return !b.PublishTime(w).After(now)
 }
 
-// Build builds the issue of week w from the store, whether or not it is
-// due yet (a week still running gives a partial issue). An issue may have
-// no items.
+// Build builds the issue of week w, whether or not it is due yet (a week
+// still running gives a partial issue): as frozen when it was published,
+// from the editor's draft when the week has one, else from the items. An
+// issue may have no items.
 func (b *Builder) Build(ctx context.Context, w feeds.Week) (*feeds.Issue, error) {
 	o := b.o()
 	if !w.Valid() {
 		return nil, fmt.Errorf("build digest %s: %w", w, feeds.ErrBadWeek)
+	}
+	if is, _, err := b.stored(ctx, o, w); err != nil {
+		return nil, fmt.Errorf("build digest %s: %w", w, err)
+	} else if is != nil {
+		return is, nil
 	}
 	is, err := b.build(ctx, o, w)
 	if err != nil {
@@ -192,12 +223,22 @@ func (b *Builder) Build(ctx context.Context, w feeds.Week) (*feeds.Issue, error)
 // build reads the items of week w that its issue shows, section by
 // section, and assembles the issue.
 func (b *Builder) build(ctx context.Context, o *Options, w feeds.Week) (*feeds.Issue, error) {
+	sections, bySection, err := b.read(ctx, o, w)
+	if err != nil {
+		return nil, err
+	}
+	return b.assemble(o, w, sections, bySection), nil
+}
+
+// read returns the sections of week w's issue and the items of each, the
+// best first, up to PerSection.
+func (b *Builder) read(ctx context.Context, o *Options, w feeds.Week) ([]feeds.Section, [][]feeds.Item, error) {
 	from, to := w.Start(o.Location), w.Next().Start(o.Location)
 	sections := o.Sections
 	if len(sections) == 0 {
 		ids, err := b.store.DigestSections(ctx, from, to)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, id := range ids {
 			sections = append(sections, feeds.Section{ID: id, Title: id})
@@ -210,23 +251,32 @@ func (b *Builder) build(ctx context.Context, o *Options, w feeds.Week) (*feeds.I
 		}
 		items, err := b.store.DigestItems(ctx, s.ID, from, to, o.PerSection)
 		if err != nil {
-			return nil, fmt.Errorf("section %s: %w", s.ID, err)
+			return nil, nil, fmt.Errorf("section %s: %w", s.ID, err)
+		}
+		if len(items) > o.PerSection {
+			items = items[:o.PerSection]
 		}
 		bySection[i] = items
 	}
-	return b.assemble(o, w, sections, bySection), nil
+	return sections, bySection, nil
 }
 
-// Issue returns the published issue of week w: one that is due, and has
-// items. Otherwise it returns an error wrapping feeds.ErrNotFound.
+// Issue returns the published issue of week w: one the editor published
+// (as it was frozen, due or not), else a due one with items that is not
+// held back: the editor's draft when the week has one and auto-publish is
+// on for it, the issue built from the items when it has none. Otherwise
+// it returns an error wrapping feeds.ErrNotFound.
 func (b *Builder) Issue(ctx context.Context, w feeds.Week) (*feeds.Issue, error) {
 	o := b.o()
-	if !w.Valid() || !b.Published(w, o.Now()) {
+	if !w.Valid() {
 		return nil, fmt.Errorf("digest %s: not due: %w", w, feeds.ErrNotFound)
 	}
-	is, err := b.Build(ctx, w)
+	is, err := b.public(ctx, o, w)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("digest %s: %w", w, err)
+	}
+	if is == nil {
+		return nil, fmt.Errorf("digest %s: not published: %w", w, feeds.ErrNotFound)
 	}
 	if is.Len() == 0 {
 		return nil, fmt.Errorf("digest %s: no items: %w", w, feeds.ErrNotFound)
@@ -234,18 +284,58 @@ func (b *Builder) Issue(ctx context.Context, w feeds.Week) (*feeds.Issue, error)
 	return is, nil
 }
 
-// Recent returns the issues of the n newest due weeks that have items,
-// newest first. Each issue reads only the items it shows, so the cost is
-// bounded by n, the sections and Options.PerSection, not by the store.
+// public returns the issue of w as the public sees it, nil if it is not
+// public (yet).
+func (b *Builder) public(ctx context.Context, o *Options, w feeds.Week) (*feeds.Issue, error) {
+	is, public, err := b.stored(ctx, o, w)
+	if err != nil {
+		return nil, err
+	}
+	if is != nil {
+		if !public {
+			return nil, nil
+		}
+		return is, nil
+	}
+	if !b.Published(w, o.Now()) {
+		return nil, nil
+	}
+	return b.build(ctx, o, w)
+}
+
+// Recent returns the public issues (see Issue) of the n newest due weeks
+// that have items, and the issues the editor published ahead of their
+// week's date, newest week first. Each issue reads only the items it
+// shows, so the cost is bounded by n, the sections and
+// Options.PerSection, not by the store.
 func (b *Builder) Recent(ctx context.Context, n int) ([]*feeds.Issue, error) {
 	o := b.o()
+	latest := b.Latest(o.Now())
+	var weeks []feeds.Week
+	if b.issues != nil {
+		ws, err := b.issues.PublishedWeeks(ctx, n)
+		if err != nil {
+			return nil, fmt.Errorf("recent digests: %w", err)
+		}
+		for _, w := range ws {
+			if latest.Before(w) {
+				weeks = append(weeks, w) // published ahead of its date
+			}
+		}
+	}
+	for w, i := latest, 0; i < n; w, i = w.Prev(), i+1 {
+		weeks = append(weeks, w)
+	}
 	var out []*feeds.Issue
-	for w, i := b.Latest(o.Now()), 0; i < n; w, i = w.Prev(), i+1 {
-		is, err := b.build(ctx, o, w)
+	for _, w := range weeks {
+		if len(out) == n {
+			break
+		}
+		is, err := b.public(ctx, o, w)
 		if err != nil {
 			return nil, fmt.Errorf("recent digests: %s: %w", w, err)
 		}
-		if is.Len() > 0 {
+		if is != nil && is.Len() > 0 {
 			out = append(out, is)
 		}
 	}
@@ -338,6 +428,15 @@ func safeLink(link string) string {
 		return ""
 	}
 	return u.String()
+}
+
+// hostOf returns the host name of an absolute URL, without "www.".
+func hostOf(link string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(u.Hostname(), "www.")
 }
 
 func firstNonEmpty(s ...string) string {

@@ -38,7 +38,16 @@ import (
 // Sections are numbered from 1 in the order shown and items from 1 within
 // their section; the reference link of item i of section s is
 // post-link-s.i. An item without a summary has no 要点 line, one without an
-// http(s) link no 原文链接.
+// http(s) link no 原文链接. The editor's note on the issue (编者按) follows
+// the heading, an item's follows its 要点; an item with 推荐阅读 links is
+// written as the seeds write one, its own link post-link-s.i.1 and the
+// related ones post-link-s.i.2 and on:
+//
+//	原文链接：[点击进入][post-link-1.1.1]
+//
+//	推荐阅读：[这些关于Docker的安全性信息 你确定都了解吗？][post-link-1.1.2]
+//
+// An issue frozen when it was published is written as it was then.
 //
 // The date carries the offset of Options.Location, so that Jekyll files
 // the issue under its own day. Nothing a source wrote is read as markup
@@ -47,6 +56,9 @@ import (
 // turns Liquid off for the post (render_with_liquid, Jekyll 4.0 and later)
 // as a second wall.
 func (b *Builder) Markdown(is *feeds.Issue) []byte {
+	if is.Markdown != nil {
+		return is.Markdown
+	}
 	o := b.o()
 	var m bytes.Buffer
 	m.WriteString("---\n")
@@ -58,6 +70,9 @@ func (b *Builder) Markdown(is *feeds.Issue) []byte {
 	m.WriteString("render_with_liquid: false\n")
 	m.WriteString("---\n")
 	m.WriteString("# " + escapeMarkdown(is.Heading) + "\n")
+	if is.Note != "" {
+		m.WriteString("\n> 编者按: " + escapeMarkdown(oneLine(is.Note)) + "\n")
+	}
 	for s, sec := range is.Sections {
 		m.WriteString("\n### " + escapeMarkdown(oneLine(sec.Title)) + "\n")
 		for i, e := range sec.Items {
@@ -65,10 +80,29 @@ func (b *Builder) Markdown(is *feeds.Issue) []byte {
 			if e.Summary != "" {
 				m.WriteString("\n> 要点: " + escapeMarkdown(oneLine(e.Summary)) + "\n")
 			}
+			if e.Note != "" {
+				m.WriteString("\n编者按：" + escapeMarkdown(oneLine(e.Note)) + "\n")
+			}
+			ref := fmt.Sprintf("post-link-%d.%d", s+1, i+1)
+			if len(e.Related) == 0 {
+				if e.Link != "" {
+					m.WriteString("\n原文链接：[点击进入][" + ref + "]\n")
+					m.WriteString("\n[" + ref + "]: " + referenceURL(e.Link) + "\n")
+				}
+				continue
+			}
+			var defs []string
 			if e.Link != "" {
-				ref := fmt.Sprintf("post-link-%d.%d", s+1, i+1)
-				m.WriteString("\n原文链接：[点击进入][" + ref + "]\n")
-				m.WriteString("\n[" + ref + "]: " + referenceURL(e.Link) + "\n")
+				m.WriteString("\n原文链接：[点击进入][" + ref + ".1]\n")
+				defs = append(defs, "["+ref+".1]: "+referenceURL(e.Link))
+			}
+			for j, r := range e.Related {
+				rref := fmt.Sprintf("%s.%d", ref, j+2)
+				m.WriteString("\n推荐阅读：[" + escapeMarkdown(oneLine(r.Title)) + "][" + rref + "]\n")
+				defs = append(defs, "["+rref+"]: "+referenceURL(r.Link))
+			}
+			for _, d := range defs {
+				m.WriteString("\n" + d + "\n")
 			}
 		}
 	}

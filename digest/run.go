@@ -23,7 +23,8 @@ import (
 // the issue was due, before its first fetch); it is given up when the next
 // week's issue is due. Options are read on every tick, so a reload that
 // sets or changes Dir or Interval applies without a restart; with no Dir,
-// a tick does nothing. Run returns at once when Interval is 0.
+// a tick does nothing, unless the store keeps issues: then the due issue
+// is published (frozen) on schedule whether or not a file is written. Run returns at once when Interval is 0.
 func (b *Builder) Run(ctx context.Context) error {
 	interval := b.o().Interval
 	if interval <= 0 {
@@ -43,7 +44,7 @@ func (b *Builder) Run(ctx context.Context) error {
 		if o.Dir != dir { // a new folder has none of the issues written yet
 			dir, done, empty = o.Dir, feeds.Week{}, feeds.Week{}
 		}
-		if dir == "" {
+		if dir == "" && b.issues == nil {
 			select {
 			case <-ctx.Done():
 				return nil
@@ -83,18 +84,40 @@ func (b *Builder) Run(ctx context.Context) error {
 // caller passes as done next time. Run calls it on every tick. A week with
 // no items is not done: PublishDue returns it with an error wrapping
 // ErrEmpty, to be asked again.
+//
+// With a store that keeps issues, the due issue is published first: the
+// editor's draft as it stands (or, for a week the editor never opened, a
+// draft of its candidates), frozen, unless auto-publish is off for it;
+// such a week is left undone, to be asked again on the next tick. An
+// issue the editor has published already is not published again; only
+// its file is written if missing.
 func (b *Builder) PublishDue(ctx context.Context, done feeds.Week) (feeds.Week, error) {
 	o := b.o()
 	w := b.Latest(o.Now())
 	if w == done {
 		return w, nil
 	}
-	is, err := b.Build(ctx, w)
+	var is *feeds.Issue
+	var err error
+	if b.issues != nil {
+		is, err = b.publishScheduled(ctx, o, w)
+		if errors.Is(err, errHeld) {
+			return done, nil
+		}
+		if errors.Is(err, ErrEmpty) {
+			return w, err
+		}
+	} else {
+		is, err = b.Build(ctx, w)
+	}
 	if err != nil {
 		return done, err
 	}
 	if is.Len() == 0 {
 		return w, fmt.Errorf("digest %s: %w", w, ErrEmpty)
+	}
+	if o.Dir == "" {
+		return w, nil
 	}
 	name, err := b.FileName(is)
 	if err != nil {
@@ -111,4 +134,39 @@ func (b *Builder) PublishDue(ctx context.Context, done feeds.Week) (feeds.Week, 
 	}
 	b.logger.Info().Str(logkey.Week, w.String()).Str(logkey.Path, path).Int(logkey.Items, is.Len()).Msg("digest written")
 	return w, nil
+}
+
+// errHeld is returned by publishScheduled for a draft the editor holds
+// back (auto-publish off).
+var errHeld = errors.New("auto-publish is off for the issue")
+
+// publishScheduled publishes w's issue at its scheduled time, as
+// PublishDue describes, and returns it as published.
+func (b *Builder) publishScheduled(ctx context.Context, o *Options, w feeds.Week) (*feeds.Issue, error) {
+	ed, err := b.issues.EditedIssue(ctx, w)
+	switch {
+	case errors.Is(err, feeds.ErrNotFound):
+		// A week the editor never opened: its draft is today's digest.
+		cands, err := b.candidates(ctx, o, w)
+		if err != nil {
+			return nil, err
+		}
+		if len(cands) == 0 {
+			return nil, fmt.Errorf("digest %s: %w", w, ErrEmpty)
+		}
+		if ed, err = b.Draft(ctx, w); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	case ed.Revision > 0:
+		is, err := b.issues.FrozenIssue(ctx, w)
+		if err != nil {
+			return nil, err
+		}
+		return thaw(o, is), nil
+	case !ed.AutoPublish:
+		return nil, errHeld
+	}
+	return b.freeze(ctx, o, ed)
 }

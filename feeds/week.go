@@ -102,8 +102,17 @@ type Issue struct {
 	Heading  string         // e.g. 20160701期
 	Date     time.Time      // publication moment, in the digest's time zone
 	From, To time.Time      // the week: [From, To)
-	Updated  time.Time      // Date, or a later change to one of its items
+	Updated  time.Time      // Date, or a later change to one of its items; a publication's moment
+	Note     string         // the editor's note on the issue (编者按), plain text
 	Sections []IssueSection // in configured order, only those with items
+
+	// Revision counts the publications of an issue frozen by the editor's
+	// desk (see EditedIssue): 0 for an issue computed from the store.
+	Revision int
+	// Markdown is the issue's Jekyll post as frozen when it was published,
+	// nil for an issue not frozen: a frozen issue is shown as it was
+	// published, whatever the options or the store say since.
+	Markdown []byte
 }
 
 // Len returns the number of items in the issue.
@@ -128,5 +137,13 @@ type IssueItem struct {
 	Link      string // absolute http(s) URL, or ""
 	Source    string // the source's name
 	Published time.Time
+	Note      string      // the editor's note on the item, plain text
+	Related   []IssueLink // 推荐阅读: related articles
 	Item      Item
+}
+
+// IssueLink is a related article an issue item points to.
+type IssueLink struct {
+	Title string // plain text
+	Link  string // absolute http(s) URL
 }

@@ -94,6 +94,8 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdRules(ctx, args[1:], stdout, stderr)
 	case "archive":
 		err = cmdArchive(ctx, args[1:], stdout, stderr)
+	case "issue":
+		err = cmdIssue(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		err = cmdVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
@@ -177,6 +179,11 @@ commands:
   version                  the version and the commit the binary was built from
 
 publishing:
+  issue    --config FILE [--week 2016-W26] [--json] show | accept|reject|later ENTRY... |
+           move ENTRY SECTION [POS] | order SECTION ENTRY... | summary [--reset] ENTRY [TEXT] |
+           note [ENTRY] TEXT | related ENTRY [ITEM|URL]... | add-url SECTION URL | check |
+           publish | auto-publish on|off
+                           the week's issue: a stored draft, edited, checked, frozen when published
   digest   --config FILE [--week 2016-W26] [--out DIR|-]   build a week's digest issue (Markdown)
   export-opml --config FILE [-o FILE]   the sources as OPML
   import-opml --config FILE OPML-FILE   add an OPML file's feeds to the configuration's sources

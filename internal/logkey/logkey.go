@@ -36,6 +36,7 @@ const (
 	Field      = "field"
 	Freed      = "freed_bytes"
 	Week       = "week"
+	Revision   = "revision"
 	GCPercent  = "gc_percent"
 )
 
