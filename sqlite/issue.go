@@ -299,6 +299,14 @@ func (db *DB) MoveEntry(ctx context.Context, w feeds.Week, id int64, section str
 			return err
 		}
 		if from != section {
+			// The move is the editor's decision about the item too, as
+			// feedcurator item move makes it: the feeds show it, the
+			// re-classifications keep it, and the curator learns from it
+			// (the labels trigger records it).
+			if _, err := tx.ExecContext(ctx, `UPDATE items SET override_section = ?1, section = ?1
+				WHERE id = (SELECT item_id FROM issue_entries WHERE id = ?2 AND item_id IS NOT NULL)`, section, id); err != nil {
+				return err
+			}
 			rest, err := sectionEntries(ctx, tx, w, from, id)
 			if err != nil {
 				return err

@@ -116,6 +116,22 @@ func TestIssueStore(t *testing.T) {
 	if err := db.MoveEntry(ctx, w, entry[ids[1]], "a", 2, now); err != nil {
 		t.Fatal(err)
 	}
+	// Moving an issue's entry is the editor's decision about the item: it
+	// is curated there, and a labelled example for the curator.
+	if c, err := db.ItemCuration(ctx, ids[1]); err != nil || c.Section != "a" {
+		t.Errorf("after the move of its entry, item %d is curated %+v (%v), want section a", ids[1], c, err)
+	}
+	examples, err := db.Examples(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labelled := false
+	for _, e := range examples {
+		labelled = labelled || (e.ItemID == ids[1] && e.Section == "a" && e.Origin == sqlite.OriginMoved)
+	}
+	if !labelled {
+		t.Errorf("the move is no labelled example: %+v", examples)
+	}
 	if err := db.OrderSection(ctx, w, "a", []int64{entry[ids[3]], entry[ids[0]]}, now); err != nil {
 		t.Fatal(err)
 	}
