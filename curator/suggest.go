@@ -104,6 +104,9 @@ func (s *Suggestion) keyword(term string) bool {
 	}
 	switch kind {
 	case string(rune(termCJK)):
+		if strings.ContainsAny(text, functionChars) {
+			return false // half a word and a particle: no keyword
+		}
 		s.Keyword = text
 	case string(rune(termWord)):
 		if len(text) < 3 {
@@ -117,6 +120,10 @@ func (s *Suggestion) keyword(term string) bool {
 	}
 	return true
 }
+
+// functionChars are Chinese characters that mostly join words rather than
+// make them: a pair holding one is rarely a keyword ("的原", "和对").
+const functionChars = "的了和是在对与及为把被这那个们来去好也都就而之其或等一上下中不有从到让将并但还更最你我他她它吗呢吧啊"
 
 // covers reports whether a rule of section id already fires on the
 // suggestion's keyword written in the title (or host).

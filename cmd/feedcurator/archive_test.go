@@ -141,3 +141,43 @@ func TestRulesEvalFolds(t *testing.T) {
 	}
 	t.Logf("\n%s", out.String())
 }
+
+// TestRulesSuggest: keywords mined from imported past issues, each with its
+// precision and the stored items a rule of it would move, and a YAML
+// snippet to paste.
+func TestRulesSuggest(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "db")
+	db, err := sqlite.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	cfg := filepath.Join("..", "..", "config.example.yaml")
+	archive := filepath.Join("..", "..", "digest", "testdata", "archive")
+	if _, errOut, code := run(t, "archive", "import", "--config", cfg, "--database", dbPath, archive); code != 0 {
+		t.Fatalf("archive import: %s", errOut)
+	}
+	out, errOut, code := run(t, "rules", "suggest", "--config", cfg, "--database", dbPath, "--json", "--min-precision", "0.9")
+	if code != 0 {
+		t.Fatalf("rules suggest: exit %d %s", code, errOut)
+	}
+	var got []suggestion
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("rules suggest --json: %v\n%s", err, out)
+	}
+	if len(got) == 0 {
+		t.Fatalf("no suggestion from the imported issues:\n%s", out)
+	}
+	for _, s := range got {
+		if s.Precision < 0.9 || s.Support < 3 || s.Moves < 0 || s.Keyword == "" {
+			t.Errorf("suggestion %+v", s)
+		}
+	}
+	text, _, code := run(t, "rules", "suggest", "--config", cfg, "--database", dbPath)
+	if code != 0 || !strings.Contains(text, "PRECISION") || !strings.Contains(text, "to paste under a section's rules:") ||
+		!strings.Contains(text, "keywords: [") {
+		t.Errorf("rules suggest:\n%s", text)
+	}
+}

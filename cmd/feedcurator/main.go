@@ -196,6 +196,9 @@ rules:
   rules eval --config FILE --folds K [--learned-weight W] [LABELLED.yaml...]
                            K-fold cross-validation of the rules and the learned part over the
                            stored labelled examples (and the files), with a learning curve
+  rules suggest --config FILE [--top N] [--min-support N] [--min-precision P]
+                           keywords mined from the labelled examples, with their precision and the
+                           stored items each would move, as YAML to paste
   archive import --config FILE [--json] PATH...
                            past issues (Markdown in the digest's shape, or labelled YAML; files or
                            folders) into the store, as labelled examples and published issues

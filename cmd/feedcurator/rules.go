@@ -91,18 +91,20 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // cmdRules dispatches "rules test" and "rules eval".
 func cmdRules(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: feedcurator rules test --config NEW.yaml | rules eval --config FILE LABELLED.yaml")
+		return errors.New("usage: feedcurator rules test --config NEW.yaml | rules eval --config FILE LABELLED.yaml | rules suggest --config FILE")
 	}
 	switch args[0] {
 	case "test":
 		return cmdRulesTest(ctx, args[1:], stdout, stderr)
+	case "suggest":
+		return cmdRulesSuggest(ctx, args[1:], stdout, stderr)
 	case "eval":
 		if wantsFolds(args[1:]) {
 			return cmdRulesEvalFolds(ctx, args[1:], stdout, stderr)
 		}
 		return cmdRulesEval(args[1:], stdout, stderr)
 	}
-	return fmt.Errorf("unknown rules command %q (want test or eval)", args[0])
+	return fmt.Errorf("unknown rules command %q (want test, eval or suggest)", args[0])
 }
 
 // cmdRulesEval measures the rules against a labelled file.
