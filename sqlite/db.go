@@ -171,10 +171,12 @@ func (db *DB) Close() error {
 		errs = append(errs, db.read.Close())
 	}
 	// Let SQLite refresh its planner statistics where they are stale;
-	// this is cheap and what the SQLite docs recommend before closing.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	// this is cheap and what the SQLite docs recommend before closing. It is
+	// an optimisation: cut short (a loaded machine, a shutdown deadline), it
+	// is done next time, and the close goes on.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := db.write.ExecContext(ctx, "PRAGMA optimize"); err != nil {
+	if _, err := db.write.ExecContext(ctx, "PRAGMA optimize"); err != nil && ctx.Err() == nil {
 		errs = append(errs, fmt.Errorf("optimize: %w", err))
 	}
 	errs = append(errs, db.write.Close())
