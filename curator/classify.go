@@ -1,6 +1,7 @@
 package curator
 
 import (
+	"math"
 	"strings"
 
 	"github.com/feedcurator/feedcurator/feeds"
@@ -234,7 +235,7 @@ func (rs *Ruleset) decide(it *feeds.Item, sc *scratch, excluded bool) (Decision,
 			}
 		}
 	}
-	best := bestSection(scores)
+	best := rs.bestSection(scores, src, nil)
 	score := 0.0
 	if best >= 0 {
 		score = scores[best]
@@ -243,7 +244,7 @@ func (rs *Ruleset) decide(it *feeds.Item, sc *scratch, excluded bool) (Decision,
 		// The rules stay in charge: when the blended scores reach no
 		// threshold, the rules' own choice stands.
 		rs.addLearned(it, sc, scores)
-		if b := bestSection(scores); b >= 0 && scores[b] >= rs.thresh {
+		if b := rs.bestSection(scores, src, sc.learned); b >= 0 && scores[b] >= rs.thresh {
 			best, score = b, scores[b]
 		}
 	}
@@ -280,16 +281,44 @@ func (rs *Ruleset) closeCall(scores []float64, best int, how string) bool {
 	return runnerUp > 0 && scores[best]-runnerUp < rs.review
 }
 
-// bestSection returns the section with the highest positive score, the
-// earlier one of equals; -1 when none scored above 0.
-func bestSection(scores []float64) int {
+// bestSection returns the section with the highest positive score; -1 when
+// none scored above 0. A tie goes to the source's default section, then to
+// the section the learned part prefers (learned, by model section, may be
+// nil), and only then to the earlier section; it is a close call all the
+// same (Decision.Review).
+func (rs *Ruleset) bestSection(scores []float64, src *sourceRule, learned []float64) int {
 	best := -1
 	for si, s := range scores {
-		if s > 0 && (best < 0 || s > scores[best]) {
+		if s <= 0 {
+			continue
+		}
+		if best < 0 || s > scores[best] || (s == scores[best] && rs.breaksTie(si, best, src, learned)) {
 			best = si
 		}
 	}
 	return best
+}
+
+// breaksTie reports whether section a wins a tie against section b.
+func (rs *Ruleset) breaksTie(a, b int, src *sourceRule, learned []float64) bool {
+	if src != nil && src.section >= 0 && (a == src.section || b == src.section) {
+		return a == src.section
+	}
+	if lp := rs.learned; lp != nil && learned != nil {
+		la, lb := math.Inf(-1), math.Inf(-1)
+		for mi, si := range lp.at {
+			switch si {
+			case a:
+				la = learned[mi]
+			case b:
+				lb = learned[mi]
+			}
+		}
+		if la != lb {
+			return la > lb
+		}
+	}
+	return false
 }
 
 // describe fills the decision part of an explanation; rules are the
@@ -319,13 +348,8 @@ func (rs *Ruleset) describe(ex *Explanation, it *feeds.Item, d Decision, how str
 				}
 			}
 		}
-		if src != nil && src.bias != nil && src.bias[si] != 0 {
-			for _, f := range ex.Fired {
-				if f.Section == ss.Section { // a rule fired: the bias was added
-					ss.Bias = src.bias[si]
-					break
-				}
-			}
+		if src != nil && src.bias != nil && src.bias[si] != 0 && rules[si] > 0 {
+			ss.Bias = src.bias[si] // a rule of the section fired: the bias was added
 		}
 		ex.Scores = append(ex.Scores, ss)
 	}

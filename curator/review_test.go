@@ -49,3 +49,33 @@ func TestReview(t *testing.T) {
 		t.Error("the review margin does not change the rules version")
 	}
 }
+
+// TestTies: a tie goes to the source's default section before the earlier
+// section, and is a close call all the same.
+func TestTies(t *testing.T) {
+	sections := []curator.SectionSpec{
+		{ID: "paas", Title: "PaaS", Rules: []curator.RuleSpec{{Keywords: []string{"kubernetes"}}}},
+		{ID: "industry", Title: "业内动态", Rules: []curator.RuleSpec{{Keywords: []string{"acquire"}}}},
+		{ID: "misc", Title: "大杂烩", Rules: []curator.RuleSpec{{Keywords: []string{"rust"}}}},
+	}
+	rs, err := curator.Compile(sections, curator.Options{ReviewMargin: 1, Sources: []curator.SourceOptions{
+		{Name: "TechCrunch", Section: "industry"}, {Name: "Lobsters", Section: "misc"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ title, source, want string }{
+		{"SUSE to acquire a Kubernetes company", "", "paas"},               // no source: the earlier section
+		{"SUSE to acquire a Kubernetes company", "TechCrunch", "industry"}, // the source's default section
+		{"Rust on Kubernetes", "Lobsters", "misc"},                         // misc wins its tie too
+	} {
+		it := feeds.Item{Title: tc.title, SourceName: tc.source}
+		d := rs.Classify(&it)
+		if d.Section != tc.want || !d.Review {
+			t.Errorf("%q from %q: %s (review %v), want %s marked for review", tc.title, tc.source, d.Section, d.Review, tc.want)
+		}
+		if ex := rs.Explain(&it); ex.Section != d.Section {
+			t.Errorf("%q: Explain decides %s, Classify %s", tc.title, ex.Section, d.Section)
+		}
+	}
+}
