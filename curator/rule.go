@@ -107,7 +107,7 @@ const titleBoost = 2
 // engineVersion is part of every Ruleset.Version: bump it whenever matching
 // or scoring changes in a way that can change decisions for the same rules
 // (the normalisation tables included).
-const engineVersion = "curator/2"
+const engineVersion = "curator/3"
 
 // Errors returned by Compile, wrapped in *RuleError.
 var (
