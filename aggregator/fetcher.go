@@ -668,54 +668,73 @@ const (
 // the same, so it serves as a metrics label and decides when a failure is
 // logged again.
 func ErrorKind(err error) string {
-	var (
-		fe   *FetchError
-		se   *storeError
-		dnsE *net.DNSError
-		netE net.Error
-	)
-	switch {
-	case err == nil:
+	if err == nil {
 		return ""
-	case errors.As(err, &se):
-		return KindStore
-	case errors.Is(err, context.Canceled):
-		return KindCanceled
-	case errors.Is(err, ErrPrivateAddress):
-		return KindPrivateAddress
-	case errors.Is(err, ErrBodyTooLarge):
-		return KindTooLarge
-	case errors.Is(err, feeds.ErrTooComplex):
-		return KindTooComplex
-	case errors.Is(err, ErrRedirectLoop) || errors.Is(err, ErrTooManyRedirects):
-		return KindRedirect
-	case errors.Is(err, errRequest):
-		return KindRequest
-	case errors.As(err, &dnsE):
-		return KindDNS
-	case isTLSError(err):
-		return KindTLS
-	case errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded) ||
-		(errors.As(err, &netE) && netE.Timeout()):
-		return KindTimeout
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return KindRefused
-	case errors.As(err, &fe) && fe.StatusCode >= 500:
-		return KindHTTP5xx
-	case errors.As(err, &fe) && fe.StatusCode >= 400:
-		return KindHTTP4xx
-	case errors.As(err, &fe) && fe.StatusCode != 0 && (fe.StatusCode < 200 || fe.StatusCode > 299):
-		return KindHTTPOther
-	case errors.Is(err, errEncoding):
-		return KindEncoding
-	case errors.Is(err, feeds.ErrNotAFeed):
-		return KindNotAFeed
-	case errors.As(err, &fe) && fe.StatusCode != 0:
-		return KindParse // a 2xx whose body did not parse, or did not arrive whole
-	case errors.As(err, &fe):
-		return KindNetwork
+	}
+	for _, k := range errorKinds {
+		if k.is(err) {
+			return k.kind
+		}
 	}
 	return KindOther
+}
+
+// errorKinds maps failures to their kinds: the first entry err matches
+// names its kind. The order matters: a refused redirect to a private
+// address is a private_address, a timed out parse a timeout, and the
+// statuses of FetchErrors come after the causes they may wrap.
+var errorKinds = [...]struct {
+	kind string
+	is   func(error) bool
+}{
+	{KindStore, func(err error) bool { var se *storeError; return errors.As(err, &se) }},
+	{KindCanceled, isAny(context.Canceled)},
+	{KindPrivateAddress, isAny(ErrPrivateAddress)},
+	{KindTooLarge, isAny(ErrBodyTooLarge)},
+	{KindTooComplex, isAny(feeds.ErrTooComplex)},
+	{KindRedirect, isAny(ErrRedirectLoop, ErrTooManyRedirects)},
+	{KindRequest, isAny(errRequest)},
+	{KindDNS, func(err error) bool { var dnsE *net.DNSError; return errors.As(err, &dnsE) }},
+	{KindTLS, isTLSError},
+	{KindTimeout, isTimeout},
+	{KindRefused, isAny(syscall.ECONNREFUSED)},
+	{KindHTTP5xx, fetchStatus(func(code int) bool { return code >= 500 })},
+	{KindHTTP4xx, fetchStatus(func(code int) bool { return code >= 400 })},
+	{KindHTTPOther, fetchStatus(func(code int) bool { return code != 0 && (code < 200 || code > 299) })},
+	{KindEncoding, isAny(errEncoding)},
+	{KindNotAFeed, isAny(feeds.ErrNotAFeed)},
+	// A 2xx whose body did not parse, or did not arrive whole.
+	{KindParse, fetchStatus(func(code int) bool { return code != 0 })},
+	{KindNetwork, fetchStatus(func(int) bool { return true })},
+}
+
+// isAny returns a test of whether an error is one of targets.
+func isAny(targets ...error) func(error) bool {
+	return func(err error) bool {
+		for _, t := range targets {
+			if errors.Is(err, t) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// fetchStatus returns a test of whether an error wraps a FetchError whose
+// status code satisfies ok.
+func fetchStatus(ok func(code int) bool) func(error) bool {
+	return func(err error) bool {
+		var fe *FetchError
+		return errors.As(err, &fe) && ok(fe.StatusCode)
+	}
+}
+
+// isTimeout reports whether err is our own timeout, a context deadline or
+// a network timeout.
+func isTimeout(err error) bool {
+	var netE net.Error
+	return errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded) ||
+		(errors.As(err, &netE) && netE.Timeout())
 }
 
 // isTLSError reports whether err came from the TLS handshake or from
