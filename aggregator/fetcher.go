@@ -369,16 +369,61 @@ func (f *Fetcher) fetch(ctx context.Context, src feeds.Source, parse parseFunc) 
 		return err
 	}
 
-	req, err := http.NewRequestWithContext(reqCtx, http.MethodGet, target, nil)
+	req, err := f.newRequest(reqCtx, target, src.State)
+	if err != nil {
+		return fail(target, 0, err)
+	}
+	var hops []Redirect
+	resp, err := f.recordingClient(&hops).Do(req)
+	if err != nil {
+		u, status, err := exchangeError(target, resp, err)
+		return fail(u, status, timedOut(err))
+	}
+	defer resp.Body.Close()
+
+	out := newResponse(resp, hops)
+	now := f.now()
+	if resp.StatusCode == http.StatusNotModified {
+		out.NotModified = true
+		out.CacheFor = cacheFor(resp.Header, now)
+		return out, nil
+	}
+	if fe := statusError(resp, now); fe != nil {
+		return nil, fe
+	}
+
+	body := getBuffer()
+	defer putBuffer(body)
+	if err := f.readBody(resp, body); err != nil {
+		return fail(out.URL, resp.StatusCode, timedOut(err))
+	}
+	// The parse copies what it keeps: the buffer is reused afterwards. It
+	// runs under the fetch's deadline, which it stops at.
+	feed, err := parse(reqCtx, body.Bytes(), out.URL, resp.Header.Get("Content-Type"))
+	if err != nil {
+		if terr := timedOut(err); terr != err {
+			err = fmt.Errorf("parse feed: %w", terr)
+		}
+		return fail(out.URL, resp.StatusCode, err)
+	}
+	out.Feed = feed
+	out.CacheFor = cacheFor(resp.Header, now)
+	return out, nil
+}
+
+// newRequest returns the conditional GET of target for a source in state;
+// its error wraps errRequest.
+func (f *Fetcher) newRequest(ctx context.Context, target string, state feeds.FetchState) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error repeats the URL, unredacted
 		}
-		return fail(target, 0, fmt.Errorf("%w: %w", errRequest, err))
+		return nil, fmt.Errorf("%w: %w", errRequest, err)
 	}
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-		return fail(target, 0, fmt.Errorf("%w: unsupported scheme %q", errRequest, req.URL.Scheme))
+		return nil, fmt.Errorf("%w: unsupported scheme %q", errRequest, req.URL.Scheme)
 	}
 	req.Header.Set("User-Agent", f.userAgent)
 	req.Header.Set("Accept", acceptFeeds)
@@ -386,14 +431,18 @@ func (f *Fetcher) fetch(ctx context.Context, src feeds.Source, parse parseFunc) 
 	// decompression, which would hide the encoding from us; decompressing
 	// here keeps the size cap on the decompressed bytes (gzip bombs).
 	req.Header.Set("Accept-Encoding", "gzip")
-	if src.State.ETag != "" {
-		req.Header.Set("If-None-Match", src.State.ETag)
+	if state.ETag != "" {
+		req.Header.Set("If-None-Match", state.ETag)
 	}
-	if src.State.LastModified != "" {
-		req.Header.Set("If-Modified-Since", src.State.LastModified)
+	if state.LastModified != "" {
+		req.Header.Set("If-Modified-Since", state.LastModified)
 	}
+	return req, nil
+}
 
-	var hops []Redirect
+// recordingClient returns a copy of f's client that appends the redirects
+// it follows to hops and refuses loops and more than MaxRedirects.
+func (f *Fetcher) recordingClient(hops *[]Redirect) *http.Client {
 	client := *f.client
 	client.CheckRedirect = func(r *http.Request, via []*http.Request) error {
 		next := r.URL.String()
@@ -409,24 +458,28 @@ func (f *Fetcher) fetch(ctx context.Context, src feeds.Source, parse parseFunc) 
 		if r.Response != nil {
 			status = r.Response.StatusCode
 		}
-		hops = append(hops, Redirect{StatusCode: status, URL: next})
+		*hops = append(*hops, Redirect{StatusCode: status, URL: next})
 		return nil
 	}
+	return &client
+}
 
-	resp, err := client.Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // url.Error repeats the method and URL
-		}
-		u, status := target, 0
-		if resp != nil { // a redirect was refused by CheckRedirect
-			u, status = resp.Request.URL.String(), resp.StatusCode
-		}
-		return fail(u, status, timedOut(err))
+// exchangeError returns the URL, status and cause of a failed exchange
+// with target: those of the redirect refused, if one was.
+func exchangeError(target string, resp *http.Response, err error) (string, int, error) {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // url.Error repeats the method and URL
 	}
-	defer resp.Body.Close()
+	if resp != nil { // a redirect was refused by CheckRedirect
+		return resp.Request.URL.String(), resp.StatusCode, err
+	}
+	return target, 0, err
+}
 
+// newResponse returns the Response to resp, reached through hops, without
+// its feed.
+func newResponse(resp *http.Response, hops []Redirect) *Response {
 	final := resp.Request.URL.String()
 	out := &Response{
 		URL:          final,
@@ -439,40 +492,23 @@ func (f *Fetcher) fetch(ctx context.Context, src feeds.Source, parse parseFunc) 
 	if len(hops) > 0 && allPermanent(hops) {
 		out.MovedTo = final
 	}
-	now := f.now()
+	return out
+}
 
-	switch {
-	case resp.StatusCode == http.StatusNotModified:
-		out.NotModified = true
-		out.CacheFor = cacheFor(resp.Header, now)
-		return out, nil
-	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		// Drain a little so the connection can be reused.
-		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
-		fe := &FetchError{URL: final, StatusCode: resp.StatusCode}
-		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-			fe.RetryAfter = retryAfter(resp.Header, now)
-		}
-		return nil, fe
+// statusError returns the failure of a response whose status is no
+// success, with the server's Retry-After where it asks to wait; nil for a
+// 2xx.
+func statusError(resp *http.Response, now time.Time) *FetchError {
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return nil
 	}
-
-	body := getBuffer()
-	defer putBuffer(body)
-	if err := f.readBody(resp, body); err != nil {
-		return fail(final, resp.StatusCode, timedOut(err))
+	// Drain a little so the connection can be reused.
+	_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+	fe := &FetchError{URL: resp.Request.URL.String(), StatusCode: resp.StatusCode}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		fe.RetryAfter = retryAfter(resp.Header, now)
 	}
-	// The parse copies what it keeps: the buffer is reused afterwards. It
-	// runs under the fetch's deadline, which it stops at.
-	feed, err := parse(reqCtx, body.Bytes(), final, resp.Header.Get("Content-Type"))
-	if err != nil {
-		if terr := timedOut(err); terr != err {
-			err = fmt.Errorf("parse feed: %w", terr)
-		}
-		return fail(final, resp.StatusCode, err)
-	}
-	out.Feed = feed
-	out.CacheFor = cacheFor(resp.Header, now)
-	return out, nil
+	return fe
 }
 
 // readBody reads the decompressed body into buf, at most maxBodySize bytes.
