@@ -286,29 +286,12 @@ func namespaceDecls(attrs []byte) int {
 		for i < len(attrs) && !isSpace(attrs[i]) && attrs[i] != '=' && attrs[i] != '/' {
 			i++
 		}
-		name := attrs[start:i]
-		if bytes.Equal(name, []byte("xmlns")) || bytes.HasPrefix(name, []byte("xmlns:")) {
+		if name := attrs[start:i]; bytes.Equal(name, []byte("xmlns")) || bytes.HasPrefix(name, []byte("xmlns:")) {
 			n++
 		}
-		for i < len(attrs) && isSpace(attrs[i]) {
-			i++
-		}
-		if i < len(attrs) && attrs[i] == '=' {
-			i++
-			for i < len(attrs) && isSpace(attrs[i]) {
-				i++
-			}
-			if i < len(attrs) && (attrs[i] == '"' || attrs[i] == '\'') {
-				q := attrs[i]
-				k := bytes.IndexByte(attrs[i+1:], q)
-				if k < 0 {
-					return n
-				}
-				i += 1 + k + 1
-			} else {
-				for i < len(attrs) && !isSpace(attrs[i]) {
-					i++
-				}
+		if i = skipSpaces(attrs, i); i < len(attrs) && attrs[i] == '=' {
+			if i = attrValueEnd(attrs, skipSpaces(attrs, i+1)); i < 0 {
+				return n
 			}
 		}
 		if i == start {
@@ -316,6 +299,31 @@ func namespaceDecls(attrs []byte) int {
 		}
 	}
 	return n
+}
+
+// attrValueEnd returns the end of the attribute value, quoted or not, at
+// attrs[i]; -1 for a quote that is never closed.
+func attrValueEnd(attrs []byte, i int) int {
+	if i < len(attrs) && (attrs[i] == '"' || attrs[i] == '\'') {
+		k := bytes.IndexByte(attrs[i+1:], attrs[i])
+		if k < 0 {
+			return -1
+		}
+		return i + 1 + k + 1
+	}
+	for i < len(attrs) && !isSpace(attrs[i]) {
+		i++
+	}
+	return i
+}
+
+// skipSpaces returns the index of the first byte of b at or after i that
+// is not a space.
+func skipSpaces(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
 }
 
 // tagEnd returns the index of the '>' closing the tag that tag starts
