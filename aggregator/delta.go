@@ -251,17 +251,23 @@ type splitOpen struct {
 }
 
 // markup reads the markup at doc[i], a '<', and returns where it ends;
-// false for markup that splitItems refuses.
+// false for markup that splitItems refuses. The character after the '<'
+// tells start tags, the most common markup, from the rest.
 func (s *itemSplit) markup(i int) (int, bool) {
 	rest := s.doc[i:]
+	if len(rest) < 2 || (rest[1] != '!' && rest[1] != '?' && rest[1] != '/') {
+		return s.startTag(i)
+	}
 	switch {
+	case rest[1] == '/':
+		return s.endTag(i)
 	case bytes.HasPrefix(rest, []byte("<!--")):
 		n := delimitedLen(rest, len("<!--"), []byte("-->"))
 		return i + n, n > 0
 	case bytes.HasPrefix(rest, []byte("<![CDATA[")):
 		n := delimitedLen(rest, len("<![CDATA["), []byte("]]>"))
 		return i + n, n > 0 && len(s.stack) > 0
-	case bytes.HasPrefix(rest, []byte("<?")):
+	case rest[1] == '?':
 		n := delimitedLen(rest, len("<?"), []byte("?>"))
 		if n < 0 {
 			return 0, false
@@ -270,12 +276,8 @@ func (s *itemSplit) markup(i int) (int, bool) {
 			s.h.Write(pi) // the XML declaration names the encoding
 		}
 		return i + n, true
-	case bytes.HasPrefix(rest, []byte("<!")):
-		return 0, false // DOCTYPE and the like
-	case bytes.HasPrefix(rest, []byte("</")):
-		return s.endTag(i)
 	default:
-		return s.startTag(i)
+		return 0, false // DOCTYPE and the like
 	}
 }
 

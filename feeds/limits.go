@@ -128,30 +128,32 @@ func skipDelimited(rest []byte) int {
 	return 0
 }
 
-// markup reads the markup at doc[i], a '<', and returns where it ends.
+// markup reads the markup at doc[i], a '<', and returns where it ends. The
+// character after the '<' tells start tags, the most common markup, from
+// the rest.
 func (s *docScan) markup(i int) (int, error) {
 	rest := s.doc[i:]
+	if len(rest) < 2 || (rest[1] != '!' && rest[1] != '?' && rest[1] != '/') {
+		return s.startTag(i)
+	}
+	if rest[1] == '/' {
+		return s.endTag(i)
+	}
 	if n := skipDelimited(rest); n != 0 {
 		if n < 0 {
 			return 0, errUnscannable
 		}
 		return i + n, nil
 	}
-	switch {
-	case bytes.HasPrefix(rest, []byte("<!")):
-		if len(s.stack) > 0 || s.l.root != nil {
-			return 0, errUnscannable
-		}
-		k := doctypeEnd(rest)
-		if k < 0 {
-			return 0, errUnscannable
-		}
-		return i + k + 1, nil
-	case bytes.HasPrefix(rest, []byte("</")):
-		return s.endTag(i)
-	default:
-		return s.startTag(i)
+	// A DOCTYPE or another declaration, before the root.
+	if len(s.stack) > 0 || s.l.root != nil {
+		return 0, errUnscannable
 	}
+	k := doctypeEnd(rest)
+	if k < 0 {
+		return 0, errUnscannable
+	}
+	return i + k + 1, nil
 }
 
 // endTag reads the end tag at doc[i], which must close the innermost open
