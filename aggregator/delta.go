@@ -204,122 +204,175 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 // not follow, items at more than one place in the tree, prefixed item
 // names, or no items at all.
 func splitItems(doc []byte) (itemLayout, bool) {
-	var l itemLayout
 	// UTF-16 and UTF-32 put NUL bytes beside every ASCII character; XML in
 	// other encodings never contains NUL.
 	if bytes.IndexByte(doc, 0) >= 0 {
-		return l, false
+		return itemLayout{}, false
 	}
 	i := 0
 	if bytes.HasPrefix(doc, utf8BOM) {
 		i = len(utf8BOM)
 	}
-	var h maphash.Hash
-	h.SetSeed(digestSeed)
-
-	type open struct {
-		name       []byte
-		start, end int // the start tag
-	}
-	var stack []open
-	itemDepth, itemParent := -1, -1
-	inItem := -1 // start of the item being read, -1 outside items
+	s := itemSplit{doc: doc, itemDepth: -1, itemParent: -1, inItem: -1}
+	s.h.SetSeed(digestSeed)
 	for {
 		j := bytes.IndexByte(doc[i:], '<')
 		if j < 0 {
 			break
 		}
-		i += j
-		rest := doc[i:]
-		switch {
-		case bytes.HasPrefix(rest, []byte("<!--")):
-			k := bytes.Index(rest[4:], []byte("-->"))
-			if k < 0 {
-				return l, false
-			}
-			i += 4 + k + 3
-		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
-			k := bytes.Index(rest[9:], []byte("]]>"))
-			if k < 0 || len(stack) == 0 {
-				return l, false
-			}
-			i += 9 + k + 3
-		case bytes.HasPrefix(rest, []byte("<?")):
-			k := bytes.Index(rest[2:], []byte("?>"))
-			if k < 0 {
-				return l, false
-			}
-			pi := rest[:2+k+2]
-			if len(stack) == 0 && bytes.HasPrefix(pi, []byte("<?xml")) && len(pi) > 5 && isSpace(pi[5]) {
-				h.Write(pi) // the XML declaration names the encoding
-			}
-			i += len(pi)
-		case bytes.HasPrefix(rest, []byte("<!")):
-			return l, false // DOCTYPE and the like
-		case bytes.HasPrefix(rest, []byte("</")):
-			k := bytes.IndexByte(rest, '>')
-			if k < 0 || len(stack) == 0 {
-				return l, false
-			}
-			if name := bytes.TrimRight(rest[2:k], " \t\r\n"); !bytes.Equal(name, stack[len(stack)-1].name) {
-				return l, false
-			}
-			stack = stack[:len(stack)-1]
-			i += k + 1
-			if inItem >= 0 && len(stack) == itemDepth {
-				l.items = append(l.items, span{inItem, i})
-				inItem = -1
-			}
-		default:
-			k := tagEnd(rest)
-			if k < 0 {
-				return l, false
-			}
-			n := 1
-			for n < k && !isSpace(rest[n]) && rest[n] != '/' && rest[n] != '>' {
-				n++
-			}
-			name := rest[1:n]
-			if len(name) == 0 {
-				return l, false
-			}
-			selfClosing := rest[k-1] == '/'
-			if inItem < 0 {
-				switch local := localName(name); {
-				case len(local) != len(name) && isItemName(local):
-					return l, false // atom:entry and the like: leave them to the parser
-				case isItemName(name):
-					if len(stack) == 0 {
-						return l, false
-					}
-					top := stack[len(stack)-1]
-					if itemDepth < 0 {
-						itemDepth, itemParent = len(stack), top.start
-						for _, o := range stack {
-							h.Write(doc[o.start:o.end])
-						}
-					} else if len(stack) != itemDepth || top.start != itemParent {
-						return l, false
-					}
-					inItem = i
-				}
-			}
-			if selfClosing {
-				if inItem == i {
-					l.items = append(l.items, span{i, i + k + 1})
-					inItem = -1
-				}
-			} else {
-				stack = append(stack, open{name: name, start: i, end: i + k + 1})
-			}
-			i += k + 1
+		next, ok := s.markup(i + j)
+		if !ok {
+			return s.l, false
 		}
+		i = next
 	}
-	if len(stack) != 0 || inItem >= 0 || len(l.items) == 0 {
-		return l, false
+	if len(s.stack) != 0 || s.inItem >= 0 || len(s.l.items) == 0 {
+		return s.l, false
 	}
-	l.frame = h.Sum64()
-	return l, true
+	s.l.frame = s.h.Sum64()
+	return s.l, true
+}
+
+// itemSplit is the state of splitItems' pass over doc.
+type itemSplit struct {
+	doc        []byte
+	l          itemLayout
+	h          maphash.Hash // of the XML declaration and the start tags enclosing the items
+	stack      []splitOpen  // the elements open at the current position
+	itemDepth  int          // len(stack) at the items' start tags; -1 before the first
+	itemParent int          // start of the items' parent element; -1 before the first item
+	inItem     int          // start of the item being read, -1 outside items
+}
+
+// splitOpen is an open element.
+type splitOpen struct {
+	name       []byte
+	start, end int // the start tag
+}
+
+// markup reads the markup at doc[i], a '<', and returns where it ends;
+// false for markup that splitItems refuses. The character after the '<'
+// tells start tags, the most common markup, from the rest.
+func (s *itemSplit) markup(i int) (int, bool) {
+	rest := s.doc[i:]
+	if len(rest) < 2 || (rest[1] != '!' && rest[1] != '?' && rest[1] != '/') {
+		return s.startTag(i)
+	}
+	switch {
+	case rest[1] == '/':
+		return s.endTag(i)
+	case bytes.HasPrefix(rest, []byte("<!--")):
+		n := delimitedLen(rest, len("<!--"), []byte("-->"))
+		return i + n, n > 0
+	case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+		n := delimitedLen(rest, len("<![CDATA["), []byte("]]>"))
+		return i + n, n > 0 && len(s.stack) > 0
+	case rest[1] == '?':
+		n := delimitedLen(rest, len("<?"), []byte("?>"))
+		if n < 0 {
+			return 0, false
+		}
+		if pi := rest[:n]; len(s.stack) == 0 && bytes.HasPrefix(pi, []byte("<?xml")) && len(pi) > 5 && isSpace(pi[5]) {
+			s.h.Write(pi) // the XML declaration names the encoding
+		}
+		return i + n, true
+	default:
+		return 0, false // DOCTYPE and the like
+	}
+}
+
+// delimitedLen returns the length of the markup that rest starts with, an
+// opening of length open and everything up to and including the first
+// close after it; -1 if there is no close.
+func delimitedLen(rest []byte, open int, close []byte) int {
+	k := bytes.Index(rest[open:], close)
+	if k < 0 {
+		return -1
+	}
+	return open + k + len(close)
+}
+
+// endTag reads the end tag at doc[i], which must close the innermost open
+// element, and ends the item it closes.
+func (s *itemSplit) endTag(i int) (int, bool) {
+	rest := s.doc[i:]
+	k := bytes.IndexByte(rest, '>')
+	if k < 0 || len(s.stack) == 0 {
+		return 0, false
+	}
+	if name := bytes.TrimRight(rest[2:k], " \t\r\n"); !bytes.Equal(name, s.stack[len(s.stack)-1].name) {
+		return 0, false
+	}
+	s.stack = s.stack[:len(s.stack)-1]
+	end := i + k + 1
+	if s.inItem >= 0 && len(s.stack) == s.itemDepth {
+		s.l.items = append(s.l.items, span{s.inItem, end})
+		s.inItem = -1
+	}
+	return end, true
+}
+
+// startTag reads the start tag at doc[i]; a self-closing item is a whole
+// item.
+func (s *itemSplit) startTag(i int) (int, bool) {
+	rest := s.doc[i:]
+	k := tagEnd(rest)
+	if k < 0 {
+		return 0, false
+	}
+	name := rest[1:tagNameEnd(rest, k)]
+	if len(name) == 0 {
+		return 0, false
+	}
+	if s.inItem < 0 && !s.enterItem(name, i) {
+		return 0, false
+	}
+	end := i + k + 1
+	switch {
+	case rest[k-1] != '/':
+		s.stack = append(s.stack, splitOpen{name: name, start: i, end: end})
+	case s.inItem == i: // a self-closing item
+		s.l.items = append(s.l.items, span{i, end})
+		s.inItem = -1
+	}
+	return end, true
+}
+
+// enterItem starts an item if the element named name at doc[start],
+// outside any item, is one; it reports false for an item splitItems
+// refuses: a prefixed one, the root, or one at another place in the tree
+// than the first.
+func (s *itemSplit) enterItem(name []byte, start int) bool {
+	local := localName(name)
+	switch {
+	case len(local) != len(name) && isItemName(local):
+		return false // atom:entry and the like: leave them to the parser
+	case !isItemName(name):
+		return true
+	case len(s.stack) == 0:
+		return false
+	}
+	top := s.stack[len(s.stack)-1]
+	if s.itemDepth < 0 {
+		s.itemDepth, s.itemParent = len(s.stack), top.start
+		for _, o := range s.stack {
+			s.h.Write(s.doc[o.start:o.end])
+		}
+	} else if len(s.stack) != s.itemDepth || top.start != s.itemParent {
+		return false
+	}
+	s.inItem = start
+	return true
+}
+
+// tagNameEnd returns the end of the name of the tag that tag starts with,
+// whose '>' is at k.
+func tagNameEnd(tag []byte, k int) int {
+	n := 1
+	for n < k && !isSpace(tag[n]) && tag[n] != '/' && tag[n] != '>' {
+		n++
+	}
+	return n
 }
 
 // tagEnd returns the index of the '>' closing the tag that tag starts

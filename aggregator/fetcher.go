@@ -369,16 +369,61 @@ func (f *Fetcher) fetch(ctx context.Context, src feeds.Source, parse parseFunc) 
 		return err
 	}
 
-	req, err := http.NewRequestWithContext(reqCtx, http.MethodGet, target, nil)
+	req, err := f.newRequest(reqCtx, target, src.State)
+	if err != nil {
+		return fail(target, 0, err)
+	}
+	var hops []Redirect
+	resp, err := f.recordingClient(&hops).Do(req)
+	if err != nil {
+		u, status, err := exchangeError(target, resp, err)
+		return fail(u, status, timedOut(err))
+	}
+	defer resp.Body.Close()
+
+	out := newResponse(resp, hops)
+	now := f.now()
+	if resp.StatusCode == http.StatusNotModified {
+		out.NotModified = true
+		out.CacheFor = cacheFor(resp.Header, now)
+		return out, nil
+	}
+	if fe := statusError(resp, now); fe != nil {
+		return nil, fe
+	}
+
+	body := getBuffer()
+	defer putBuffer(body)
+	if err := f.readBody(resp, body); err != nil {
+		return fail(out.URL, resp.StatusCode, timedOut(err))
+	}
+	// The parse copies what it keeps: the buffer is reused afterwards. It
+	// runs under the fetch's deadline, which it stops at.
+	feed, err := parse(reqCtx, body.Bytes(), out.URL, resp.Header.Get("Content-Type"))
+	if err != nil {
+		if terr := timedOut(err); terr != err {
+			err = fmt.Errorf("parse feed: %w", terr)
+		}
+		return fail(out.URL, resp.StatusCode, err)
+	}
+	out.Feed = feed
+	out.CacheFor = cacheFor(resp.Header, now)
+	return out, nil
+}
+
+// newRequest returns the conditional GET of target for a source in state;
+// its error wraps errRequest.
+func (f *Fetcher) newRequest(ctx context.Context, target string, state feeds.FetchState) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error repeats the URL, unredacted
 		}
-		return fail(target, 0, fmt.Errorf("%w: %w", errRequest, err))
+		return nil, fmt.Errorf("%w: %w", errRequest, err)
 	}
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-		return fail(target, 0, fmt.Errorf("%w: unsupported scheme %q", errRequest, req.URL.Scheme))
+		return nil, fmt.Errorf("%w: unsupported scheme %q", errRequest, req.URL.Scheme)
 	}
 	req.Header.Set("User-Agent", f.userAgent)
 	req.Header.Set("Accept", acceptFeeds)
@@ -386,14 +431,18 @@ func (f *Fetcher) fetch(ctx context.Context, src feeds.Source, parse parseFunc) 
 	// decompression, which would hide the encoding from us; decompressing
 	// here keeps the size cap on the decompressed bytes (gzip bombs).
 	req.Header.Set("Accept-Encoding", "gzip")
-	if src.State.ETag != "" {
-		req.Header.Set("If-None-Match", src.State.ETag)
+	if state.ETag != "" {
+		req.Header.Set("If-None-Match", state.ETag)
 	}
-	if src.State.LastModified != "" {
-		req.Header.Set("If-Modified-Since", src.State.LastModified)
+	if state.LastModified != "" {
+		req.Header.Set("If-Modified-Since", state.LastModified)
 	}
+	return req, nil
+}
 
-	var hops []Redirect
+// recordingClient returns a copy of f's client that appends the redirects
+// it follows to hops and refuses loops and more than MaxRedirects.
+func (f *Fetcher) recordingClient(hops *[]Redirect) *http.Client {
 	client := *f.client
 	client.CheckRedirect = func(r *http.Request, via []*http.Request) error {
 		next := r.URL.String()
@@ -409,24 +458,28 @@ func (f *Fetcher) fetch(ctx context.Context, src feeds.Source, parse parseFunc) 
 		if r.Response != nil {
 			status = r.Response.StatusCode
 		}
-		hops = append(hops, Redirect{StatusCode: status, URL: next})
+		*hops = append(*hops, Redirect{StatusCode: status, URL: next})
 		return nil
 	}
+	return &client
+}
 
-	resp, err := client.Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // url.Error repeats the method and URL
-		}
-		u, status := target, 0
-		if resp != nil { // a redirect was refused by CheckRedirect
-			u, status = resp.Request.URL.String(), resp.StatusCode
-		}
-		return fail(u, status, timedOut(err))
+// exchangeError returns the URL, status and cause of a failed exchange
+// with target: those of the redirect refused, if one was.
+func exchangeError(target string, resp *http.Response, err error) (string, int, error) {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // url.Error repeats the method and URL
 	}
-	defer resp.Body.Close()
+	if resp != nil { // a redirect was refused by CheckRedirect
+		return resp.Request.URL.String(), resp.StatusCode, err
+	}
+	return target, 0, err
+}
 
+// newResponse returns the Response to resp, reached through hops, without
+// its feed.
+func newResponse(resp *http.Response, hops []Redirect) *Response {
 	final := resp.Request.URL.String()
 	out := &Response{
 		URL:          final,
@@ -439,40 +492,23 @@ func (f *Fetcher) fetch(ctx context.Context, src feeds.Source, parse parseFunc) 
 	if len(hops) > 0 && allPermanent(hops) {
 		out.MovedTo = final
 	}
-	now := f.now()
+	return out
+}
 
-	switch {
-	case resp.StatusCode == http.StatusNotModified:
-		out.NotModified = true
-		out.CacheFor = cacheFor(resp.Header, now)
-		return out, nil
-	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		// Drain a little so the connection can be reused.
-		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
-		fe := &FetchError{URL: final, StatusCode: resp.StatusCode}
-		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-			fe.RetryAfter = retryAfter(resp.Header, now)
-		}
-		return nil, fe
+// statusError returns the failure of a response whose status is no
+// success, with the server's Retry-After where it asks to wait; nil for a
+// 2xx.
+func statusError(resp *http.Response, now time.Time) *FetchError {
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return nil
 	}
-
-	body := getBuffer()
-	defer putBuffer(body)
-	if err := f.readBody(resp, body); err != nil {
-		return fail(final, resp.StatusCode, timedOut(err))
+	// Drain a little so the connection can be reused.
+	_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+	fe := &FetchError{URL: resp.Request.URL.String(), StatusCode: resp.StatusCode}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		fe.RetryAfter = retryAfter(resp.Header, now)
 	}
-	// The parse copies what it keeps: the buffer is reused afterwards. It
-	// runs under the fetch's deadline, which it stops at.
-	feed, err := parse(reqCtx, body.Bytes(), final, resp.Header.Get("Content-Type"))
-	if err != nil {
-		if terr := timedOut(err); terr != err {
-			err = fmt.Errorf("parse feed: %w", terr)
-		}
-		return fail(final, resp.StatusCode, err)
-	}
-	out.Feed = feed
-	out.CacheFor = cacheFor(resp.Header, now)
-	return out, nil
+	return fe
 }
 
 // readBody reads the decompressed body into buf, at most maxBodySize bytes.
@@ -668,54 +704,73 @@ const (
 // the same, so it serves as a metrics label and decides when a failure is
 // logged again.
 func ErrorKind(err error) string {
-	var (
-		fe   *FetchError
-		se   *storeError
-		dnsE *net.DNSError
-		netE net.Error
-	)
-	switch {
-	case err == nil:
+	if err == nil {
 		return ""
-	case errors.As(err, &se):
-		return KindStore
-	case errors.Is(err, context.Canceled):
-		return KindCanceled
-	case errors.Is(err, ErrPrivateAddress):
-		return KindPrivateAddress
-	case errors.Is(err, ErrBodyTooLarge):
-		return KindTooLarge
-	case errors.Is(err, feeds.ErrTooComplex):
-		return KindTooComplex
-	case errors.Is(err, ErrRedirectLoop) || errors.Is(err, ErrTooManyRedirects):
-		return KindRedirect
-	case errors.Is(err, errRequest):
-		return KindRequest
-	case errors.As(err, &dnsE):
-		return KindDNS
-	case isTLSError(err):
-		return KindTLS
-	case errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded) ||
-		(errors.As(err, &netE) && netE.Timeout()):
-		return KindTimeout
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return KindRefused
-	case errors.As(err, &fe) && fe.StatusCode >= 500:
-		return KindHTTP5xx
-	case errors.As(err, &fe) && fe.StatusCode >= 400:
-		return KindHTTP4xx
-	case errors.As(err, &fe) && fe.StatusCode != 0 && (fe.StatusCode < 200 || fe.StatusCode > 299):
-		return KindHTTPOther
-	case errors.Is(err, errEncoding):
-		return KindEncoding
-	case errors.Is(err, feeds.ErrNotAFeed):
-		return KindNotAFeed
-	case errors.As(err, &fe) && fe.StatusCode != 0:
-		return KindParse // a 2xx whose body did not parse, or did not arrive whole
-	case errors.As(err, &fe):
-		return KindNetwork
+	}
+	for _, k := range errorKinds {
+		if k.is(err) {
+			return k.kind
+		}
 	}
 	return KindOther
+}
+
+// errorKinds maps failures to their kinds: the first entry err matches
+// names its kind. The order matters: a refused redirect to a private
+// address is a private_address, a timed out parse a timeout, and the
+// statuses of FetchErrors come after the causes they may wrap.
+var errorKinds = [...]struct {
+	kind string
+	is   func(error) bool
+}{
+	{KindStore, func(err error) bool { var se *storeError; return errors.As(err, &se) }},
+	{KindCanceled, isAny(context.Canceled)},
+	{KindPrivateAddress, isAny(ErrPrivateAddress)},
+	{KindTooLarge, isAny(ErrBodyTooLarge)},
+	{KindTooComplex, isAny(feeds.ErrTooComplex)},
+	{KindRedirect, isAny(ErrRedirectLoop, ErrTooManyRedirects)},
+	{KindRequest, isAny(errRequest)},
+	{KindDNS, func(err error) bool { var dnsE *net.DNSError; return errors.As(err, &dnsE) }},
+	{KindTLS, isTLSError},
+	{KindTimeout, isTimeout},
+	{KindRefused, isAny(syscall.ECONNREFUSED)},
+	{KindHTTP5xx, fetchStatus(func(code int) bool { return code >= 500 })},
+	{KindHTTP4xx, fetchStatus(func(code int) bool { return code >= 400 })},
+	{KindHTTPOther, fetchStatus(func(code int) bool { return code != 0 && (code < 200 || code > 299) })},
+	{KindEncoding, isAny(errEncoding)},
+	{KindNotAFeed, isAny(feeds.ErrNotAFeed)},
+	// A 2xx whose body did not parse, or did not arrive whole.
+	{KindParse, fetchStatus(func(code int) bool { return code != 0 })},
+	{KindNetwork, fetchStatus(func(int) bool { return true })},
+}
+
+// isAny returns a test of whether an error is one of targets.
+func isAny(targets ...error) func(error) bool {
+	return func(err error) bool {
+		for _, t := range targets {
+			if errors.Is(err, t) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// fetchStatus returns a test of whether an error wraps a FetchError whose
+// status code satisfies ok.
+func fetchStatus(ok func(code int) bool) func(error) bool {
+	return func(err error) bool {
+		var fe *FetchError
+		return errors.As(err, &fe) && ok(fe.StatusCode)
+	}
+}
+
+// isTimeout reports whether err is our own timeout, a context deadline or
+// a network timeout.
+func isTimeout(err error) bool {
+	var netE net.Error
+	return errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded) ||
+		(errors.As(err, &netE) && netE.Timeout())
 }
 
 // isTLSError reports whether err came from the TLS handshake or from

@@ -286,12 +286,50 @@ func (e *ValidationError) Error() string {
 
 func (e *ValidationError) Unwrap() error { return e.Err }
 
-// Validate checks the decoded configuration and reports all problems.
+// Validate checks the decoded configuration and reports all problems, part
+// by part, each with the file, line and field it concerns.
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(field string, err error) {
 		errs = append(errs, &ValidationError{File: c.file, Line: c.line(field), Field: field, Err: err})
 	}
+	c.validateServer(bad)
+	c.validateFetch(bad)
+	c.validateCurator(bad)
+	positive(bad, "retention.interval", c.Retention.Interval)
+	if c.Retention.MaxPerSource < 0 {
+		bad("retention.max_per_source", fmt.Errorf("%w: must not be negative", ErrOutOfRange))
+	}
+	c.validatePublish(bad)
+	c.validateDigest(bad)
+	c.validateSources(bad)
+	c.validateSections(bad)
+	return errors.Join(errs...)
+}
+
+// validateCurator checks the curator section. curator.threshold,
+// curator.exclude and sources[].section and .bias are checked by
+// curator.Compile in validateSections, with the paths of this file.
+func (c *Config) validateCurator(bad func(string, error)) {
+	positive(bad, "curator.interval", c.Curator.Interval)
+	if w := c.Curator.LearnedWeight; !(w >= 0) || w > 100 {
+		bad("curator.learned_weight", fmt.Errorf("%w: want 0 (off) to 100", ErrOutOfRange))
+	}
+	if r := c.Curator.ReviewMargin; !(r >= 0) || r > 1000 {
+		bad("curator.review_margin", fmt.Errorf("%w: want 0 (none) to 1000", ErrOutOfRange))
+	}
+}
+
+// positive reports d under field unless it is greater than 0.
+func positive(bad func(string, error), field string, d Duration) {
+	if d.Duration <= 0 {
+		bad(field, fmt.Errorf("%w: must be greater than 0", ErrOutOfRange))
+	}
+}
+
+// validateServer checks the settings of the process itself: database,
+// listen, base_url and log_level.
+func (c *Config) validateServer(bad func(string, error)) {
 	if strings.TrimSpace(c.Database) == "" {
 		bad("database", ErrRequired)
 	}
@@ -306,69 +344,59 @@ func (c *Config) Validate() error {
 	default:
 		bad("log_level", fmt.Errorf("%w %q (want debug, info, warn or error)", ErrInvalidLevel, c.LogLevel))
 	}
-	positive := func(field string, d Duration) {
-		if d.Duration <= 0 {
-			bad(field, fmt.Errorf("%w: must be greater than 0", ErrOutOfRange))
-		}
-	}
-	positive("fetch.interval", c.Fetch.Interval)
-	positive("fetch.min_interval", c.Fetch.MinInterval)
-	positive("fetch.max_interval", c.Fetch.MaxInterval)
-	positive("fetch.timeout", c.Fetch.Timeout)
-	positive("curator.interval", c.Curator.Interval)
-	if w := c.Curator.LearnedWeight; !(w >= 0) || w > 100 {
-		bad("curator.learned_weight", fmt.Errorf("%w: want 0 (off) to 100", ErrOutOfRange))
-	}
-	if r := c.Curator.ReviewMargin; !(r >= 0) || r > 1000 {
-		bad("curator.review_margin", fmt.Errorf("%w: want 0 (none) to 1000", ErrOutOfRange))
-	}
-	positive("retention.interval", c.Retention.Interval)
-	if c.Retention.MaxPerSource < 0 {
-		bad("retention.max_per_source", fmt.Errorf("%w: must not be negative", ErrOutOfRange))
-	}
-	if c.Fetch.MaxInterval.Duration < c.Fetch.MinInterval.Duration {
+}
+
+// validateFetch checks the fetch section.
+func (c *Config) validateFetch(bad func(string, error)) {
+	fe := c.Fetch
+	positive(bad, "fetch.interval", fe.Interval)
+	positive(bad, "fetch.min_interval", fe.MinInterval)
+	positive(bad, "fetch.max_interval", fe.MaxInterval)
+	positive(bad, "fetch.timeout", fe.Timeout)
+	if fe.MaxInterval.Duration < fe.MinInterval.Duration {
 		bad("fetch.max_interval", fmt.Errorf("%w: less than fetch.min_interval", ErrOutOfRange))
 	}
-	if c.Fetch.MaxBodySize <= 0 {
+	if fe.MaxBodySize <= 0 {
 		bad("fetch.max_body_size", fmt.Errorf("%w: must be greater than 0", ErrOutOfRange))
 	}
-	if c.Fetch.Workers < 1 || c.Fetch.Workers > 1024 {
+	if fe.Workers < 1 || fe.Workers > 1024 {
 		bad("fetch.workers", fmt.Errorf("%w: want 1 to 1024", ErrOutOfRange))
 	}
-	if c.Fetch.PerHost < 1 {
+	if fe.PerHost < 1 {
 		bad("fetch.per_host", fmt.Errorf("%w: want at least 1", ErrOutOfRange))
 	}
-	if c.Fetch.Proxy != "" {
-		if u, err := url.Parse(c.Fetch.Proxy); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") {
-			bad("fetch.proxy", fmt.Errorf("%w: %q (want http://, https:// or socks5://host:port)", ErrInvalidURL, feeds.RedactURL(c.Fetch.Proxy)))
+	if fe.Proxy != "" {
+		if u, err := url.Parse(fe.Proxy); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") {
+			bad("fetch.proxy", fmt.Errorf("%w: %q (want http://, https:// or socks5://host:port)", ErrInvalidURL, feeds.RedactURL(fe.Proxy)))
 		}
 	}
-	if c.Fetch.MaxItems < 1 || c.Fetch.MaxItems > 100000 {
+	if fe.MaxItems < 1 || fe.MaxItems > 100000 {
 		bad("fetch.max_items", fmt.Errorf("%w: want 1 to 100000", ErrOutOfRange))
 	}
-	if c.Fetch.Jitter < 0 || c.Fetch.Jitter >= 1 {
+	if fe.Jitter < 0 || fe.Jitter >= 1 {
 		bad("fetch.jitter", fmt.Errorf("%w: want 0 to 0.99", ErrOutOfRange))
 	}
-	positive("publish.max_age", c.Publish.MaxAge)
-	positive("publish.interval", c.Publish.Interval)
-	if c.Publish.Hub != "" && !httpURL(c.Publish.Hub) {
-		bad("publish.hub", fmt.Errorf("%w: %q", ErrInvalidURL, c.Publish.Hub))
+}
+
+// validatePublish checks the publish section.
+func (c *Config) validatePublish(bad func(string, error)) {
+	p := c.Publish
+	positive(bad, "publish.max_age", p.MaxAge)
+	positive(bad, "publish.interval", p.Interval)
+	if p.Hub != "" && !httpURL(p.Hub) {
+		bad("publish.hub", fmt.Errorf("%w: %q", ErrInvalidURL, p.Hub))
 	}
-	if c.Publish.PageItems < 1 || c.Publish.PageItems > 1000 {
+	if p.PageItems < 1 || p.PageItems > 1000 {
 		bad("publish.page_items", fmt.Errorf("%w: want 1 to 1000", ErrOutOfRange))
 	}
-	c.validateDigest(bad)
-	for i, s := range c.Sections {
-		if reservedView[s.ID] || strings.ContainsAny(s.ID, `/\?#% `) {
-			bad(fmt.Sprintf("sections[%d].id", i), fmt.Errorf("%w: %q is reserved or holds a character unfit for a URL", ErrInvalidID, s.ID))
-		}
-	}
-	if c.Publish.Items < 1 || c.Publish.Items > 10000 {
+	if p.Items < 1 || p.Items > 10000 {
 		bad("publish.items", fmt.Errorf("%w: want 1 to 10000", ErrOutOfRange))
 	}
-	// curator.threshold, curator.exclude and sources[].section and .bias are
-	// checked by curator.Compile below, with the paths of this file.
+}
 
+// validateSources checks that there are sources, each with a name and an
+// http(s) URL that no other source has (the same feeds.SourceKey).
+func (c *Config) validateSources(bad func(string, error)) {
 	if len(c.Sources) == 0 {
 		bad("sources", ErrRequired)
 	}
@@ -397,8 +425,15 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+}
 
+// validateSections checks the sections' ids and titles, then compiles the
+// rules, reporting each RuleError at its path.
+func (c *Config) validateSections(bad func(string, error)) {
 	for i, s := range c.Sections {
+		if reservedView[s.ID] || strings.ContainsAny(s.ID, `/\?#% `) {
+			bad(fmt.Sprintf("sections[%d].id", i), fmt.Errorf("%w: %q is reserved or holds a character unfit for a URL", ErrInvalidID, s.ID))
+		}
 		if strings.TrimSpace(s.Title) == "" {
 			bad(fmt.Sprintf("sections[%d].title", i), ErrRequired)
 		}
@@ -413,7 +448,6 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	return errors.Join(errs...)
 }
 
 // Ruleset compiles the sections' rules.

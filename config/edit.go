@@ -19,21 +19,49 @@ import (
 // data need not be a valid configuration (it may have no sources yet), but
 // it must be a YAML mapping.
 func AddSources(data []byte, add []Source) ([]byte, []Source, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	root, err := mappingRoot(data)
+	if err != nil {
 		return nil, nil, err
 	}
-	var root *yaml.Node
+	key, list, next := sourcesKey(root)
+	added := newSources(list, add)
+	if len(added) == 0 {
+		return data, nil, nil
+	}
+	switch {
+	case list == nil:
+		return appendSourcesKey(data, added), added, nil
+	case list.Kind == yaml.SequenceNode && list.Style&yaml.FlowStyle == 0 && len(list.Content) > 0:
+		return extendBlockList(splitLines(data), list, next, added), added, nil
+	default:
+		out, err := rewriteSourcesKey(splitLines(data), key, list, next, added)
+		if err != nil {
+			return nil, nil, err
+		}
+		return out, added, nil
+	}
+}
+
+// mappingRoot returns the top-level mapping of the YAML document data, an
+// empty one for an empty document.
+func mappingRoot(data []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
 	switch {
 	case len(doc.Content) == 0:
-		root = &yaml.Node{Kind: yaml.MappingNode}
+		return &yaml.Node{Kind: yaml.MappingNode}, nil
 	case doc.Content[0].Kind == yaml.MappingNode:
-		root = doc.Content[0]
+		return doc.Content[0], nil
 	default:
-		return nil, nil, errors.New("not a YAML mapping")
+		return nil, errors.New("not a YAML mapping")
 	}
-	var key, list *yaml.Node
-	next := 0 // line of the top-level key after sources; 0 for none
+}
+
+// sourcesKey returns the sources key of root and its value, nil if there
+// is none, and the line of the top-level key after it (0 for none).
+func sourcesKey(root *yaml.Node) (key, list *yaml.Node, next int) {
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		if key != nil && next == 0 {
 			next = root.Content[i].Line
@@ -42,7 +70,12 @@ func AddSources(data []byte, add []Source) ([]byte, []Source, error) {
 			key, list = root.Content[i], root.Content[i+1]
 		}
 	}
+	return key, list, next
+}
 
+// newSources returns the sources of add whose URL list does not have yet,
+// each named apart from the sources before it.
+func newSources(list *yaml.Node, add []Source) []Source {
 	have := map[string]bool{}
 	names := map[string]bool{}
 	if list != nil && list.Kind == yaml.SequenceNode {
@@ -72,73 +105,76 @@ func AddSources(data []byte, add []Source) ([]byte, []Source, error) {
 		s.Name = name
 		added = append(added, s)
 	}
-	if len(added) == 0 {
-		return data, nil, nil
-	}
+	return added
+}
 
-	lines := splitLines(data)
-	switch {
-	case list == nil:
-		// No sources key: a new block at the end of the file.
-		var b bytes.Buffer
-		b.Write(data)
-		if len(data) > 0 && !bytes.HasSuffix(data, []byte("\n")) {
-			b.WriteByte('\n')
-		}
-		b.WriteString("sources:\n")
-		writeEntries(&b, "  ", added, false)
-		return b.Bytes(), added, nil
-	case list.Kind == yaml.SequenceNode && list.Style&yaml.FlowStyle == 0 && len(list.Content) > 0:
-		// A block list: the new entries go after its last line, in the
-		// style (block or flow mappings) and indentation of its first one.
-		first := list.Content[0]
-		lineText := lines[first.Line-1]
-		dash := strings.IndexByte(lineText, '-')
-		if dash < 0 {
-			dash = max(first.Column-3, 0)
-		}
-		indent := lineText[:dash]
-		end := lastLineOf(lines, first.Line, next, len(indent))
-		var b bytes.Buffer
-		for _, l := range lines[:end] {
-			b.WriteString(l)
-		}
-		if end > 0 && !strings.HasSuffix(lines[end-1], "\n") {
-			b.WriteByte('\n')
-		}
-		writeEntries(&b, indent, added, first.Style&yaml.FlowStyle != 0)
-		for _, l := range lines[end:] {
-			b.WriteString(l)
-		}
-		return b.Bytes(), added, nil
-	default:
-		// "sources:" with nothing, null or a flow list: that key's lines are
-		// rewritten as a block list of the old and the new sources.
-		var old []Source
-		if list.Kind == yaml.SequenceNode {
-			if err := list.Decode(&old); err != nil {
-				return nil, nil, fmt.Errorf("line %d: sources: %w", key.Line, err)
-			}
-		}
-		end := len(lines)
-		if next > 0 {
-			end = next - 1
-		}
-		// Keep trailing comments and blank lines before the next key.
-		for end > key.Line && isBlankOrComment(lines[end-1]) {
-			end--
-		}
-		var b bytes.Buffer
-		for _, l := range lines[:key.Line-1] {
-			b.WriteString(l)
-		}
-		b.WriteString(lines[key.Line-1][:key.Column-1] + "sources:\n")
-		writeEntries(&b, "  ", append(old, added...), false)
-		for _, l := range lines[end:] {
-			b.WriteString(l)
-		}
-		return b.Bytes(), added, nil
+// appendSourcesKey returns data, which has no sources key, with a new
+// sources block of added at its end.
+func appendSourcesKey(data []byte, added []Source) []byte {
+	var b bytes.Buffer
+	b.Write(data)
+	if len(data) > 0 && !bytes.HasSuffix(data, []byte("\n")) {
+		b.WriteByte('\n')
 	}
+	b.WriteString("sources:\n")
+	writeEntries(&b, "  ", added, false)
+	return b.Bytes()
+}
+
+// extendBlockList returns lines with added after the last line of the
+// block list list, in the style (block or flow mappings) and indentation
+// of its first entry; next is the line of the top-level key after it.
+func extendBlockList(lines []string, list *yaml.Node, next int, added []Source) []byte {
+	first := list.Content[0]
+	lineText := lines[first.Line-1]
+	dash := strings.IndexByte(lineText, '-')
+	if dash < 0 {
+		dash = max(first.Column-3, 0)
+	}
+	indent := lineText[:dash]
+	end := lastLineOf(lines, first.Line, next, len(indent))
+	var b bytes.Buffer
+	for _, l := range lines[:end] {
+		b.WriteString(l)
+	}
+	if end > 0 && !strings.HasSuffix(lines[end-1], "\n") {
+		b.WriteByte('\n')
+	}
+	writeEntries(&b, indent, added, first.Style&yaml.FlowStyle != 0)
+	for _, l := range lines[end:] {
+		b.WriteString(l)
+	}
+	return b.Bytes()
+}
+
+// rewriteSourcesKey returns lines with the lines of key ("sources:" with
+// nothing, null or a flow list) rewritten as a block list of the old and
+// the added sources; next is the line of the top-level key after it.
+func rewriteSourcesKey(lines []string, key, list *yaml.Node, next int, added []Source) ([]byte, error) {
+	var old []Source
+	if list.Kind == yaml.SequenceNode {
+		if err := list.Decode(&old); err != nil {
+			return nil, fmt.Errorf("line %d: sources: %w", key.Line, err)
+		}
+	}
+	end := len(lines)
+	if next > 0 {
+		end = next - 1
+	}
+	// Keep trailing comments and blank lines before the next key.
+	for end > key.Line && isBlankOrComment(lines[end-1]) {
+		end--
+	}
+	var b bytes.Buffer
+	for _, l := range lines[:key.Line-1] {
+		b.WriteString(l)
+	}
+	b.WriteString(lines[key.Line-1][:key.Column-1] + "sources:\n")
+	writeEntries(&b, "  ", append(old, added...), false)
+	for _, l := range lines[end:] {
+		b.WriteString(l)
+	}
+	return b.Bytes(), nil
 }
 
 // lastLineOf returns the number of lines up to and including the last line

@@ -59,133 +59,195 @@ var errUnscannable = errors.New("unscannable")
 // that does not start with markup (JSON), and an error
 // wrapping ErrTooComplex for a document past a limit.
 func scanDocument(doc []byte, maxItems int) (layout, error) {
-	var l layout
 	if bytes.IndexByte(doc, 0) >= 0 {
-		return l, errUnscannable // not an ASCII-compatible encoding
+		return layout{}, errUnscannable // not an ASCII-compatible encoding
 	}
 	if start := bytes.TrimLeft(bytes.TrimPrefix(doc, utf8BOM), " \t\r\n"); len(start) == 0 || start[0] != '<' {
-		return l, errUnscannable // not XML: a JSON feed, or no feed at all
+		return layout{}, errUnscannable // not XML: a JSON feed, or no feed at all
 	}
-	type open struct {
-		name    []byte
-		ns      int // namespace declarations in scope
-		item    bool
-		cutFrom int // start of this element if it is a cut item, else -1
-	}
-	var stack []open
-	inItem, cutting := false, false
-	work := 0
-	i := 0
-	for {
+	s := docScan{doc: doc, maxItems: maxItems}
+	for i := 0; ; {
 		j := bytes.IndexByte(doc[i:], '<')
 		if j < 0 {
 			break
 		}
-		i += j
-		rest := doc[i:]
-		switch {
-		case bytes.HasPrefix(rest, []byte("<!--")):
-			k := bytes.Index(rest[4:], []byte("-->"))
+		next, err := s.markup(i + j)
+		if err != nil {
+			return s.l, err
+		}
+		i = next
+	}
+	if len(s.stack) != 0 || s.l.root == nil {
+		return s.l, errUnscannable
+	}
+	return s.l, nil
+}
+
+// docScan is the state of scanDocument's pass over doc.
+type docScan struct {
+	doc      []byte
+	maxItems int
+	l        layout
+	stack    []scanOpen // the elements open at the current position
+	inItem   bool       // inside an item
+	cutting  bool       // inside an item past maxItems
+	work     int        // namespace declarations in scope, summed over the elements so far
+}
+
+// scanOpen is an open element.
+type scanOpen struct {
+	name    []byte
+	ns      int // namespace declarations in scope
+	item    bool
+	cutFrom int // start of this element if it is a cut item, else -1
+}
+
+// delimited is markup that runs from open to the first close after it.
+type delimited struct{ open, close []byte }
+
+// skippedMarkup is the markup the scans step over whole: comments, CDATA
+// sections and processing instructions.
+var skippedMarkup = [...]delimited{
+	{[]byte("<!--"), []byte("-->")},
+	{[]byte("<![CDATA["), []byte("]]>")},
+	{[]byte("<?"), []byte("?>")},
+}
+
+// skipDelimited returns the length of the skipped markup that rest starts
+// with, 0 if it starts with none, and -1 if that markup never ends.
+func skipDelimited(rest []byte) int {
+	for _, d := range &skippedMarkup {
+		if bytes.HasPrefix(rest, d.open) {
+			k := bytes.Index(rest[len(d.open):], d.close)
 			if k < 0 {
-				return l, errUnscannable
+				return -1
 			}
-			i += 4 + k + 3
-		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
-			k := bytes.Index(rest[9:], []byte("]]>"))
-			if k < 0 {
-				return l, errUnscannable
-			}
-			i += 9 + k + 3
-		case bytes.HasPrefix(rest, []byte("<?")):
-			k := bytes.Index(rest[2:], []byte("?>"))
-			if k < 0 {
-				return l, errUnscannable
-			}
-			i += 2 + k + 2
-		case bytes.HasPrefix(rest, []byte("<!")):
-			if len(stack) > 0 || l.root != nil {
-				return l, errUnscannable
-			}
-			k := doctypeEnd(rest)
-			if k < 0 {
-				return l, errUnscannable
-			}
-			i += k + 1
-		case bytes.HasPrefix(rest, []byte("</")):
-			k := bytes.IndexByte(rest, '>')
-			if k < 0 || len(stack) == 0 {
-				return l, errUnscannable
-			}
-			top := stack[len(stack)-1]
-			if name := bytes.TrimRight(rest[2:k], " \t\r\n"); !bytes.Equal(name, top.name) {
-				return l, errUnscannable
-			}
-			stack = stack[:len(stack)-1]
-			i += k + 1
-			if top.item {
-				inItem = false
-			}
-			if top.cutFrom >= 0 {
-				l.cut = append(l.cut, span{top.cutFrom, i})
-				cutting = false
-			}
-		default:
-			k := tagEnd(rest)
-			if k < 0 {
-				return l, errUnscannable
-			}
-			n := 1
-			for n < k && !isSpace(rest[n]) && rest[n] != '/' && rest[n] != '>' {
-				n++
-			}
-			name := rest[1:n]
-			if len(name) == 0 {
-				return l, errUnscannable
-			}
-			if len(stack) == 0 {
-				if l.root != nil {
-					return l, errUnscannable // a second root
-				}
-				l.root = localName(name)
-			}
-			selfClosing := rest[k-1] == '/'
-			o := open{name: name, cutFrom: -1}
-			if len(stack) > 0 {
-				o.ns = stack[len(stack)-1].ns
-			}
-			if !inItem && len(stack) >= 1 && len(stack) <= 2 && isItemName(localName(name)) {
-				o.item, inItem = true, true
-				l.items++
-				if l.items > maxItems {
-					o.cutFrom, cutting = i, true
-				}
-			}
-			if len(stack) >= MaxDepth {
-				return l, fmt.Errorf("%w: elements nested deeper than %d", ErrTooComplex, MaxDepth)
-			}
-			if !cutting { // cut elements cost the parser nothing
-				o.ns += namespaceDecls(rest[n:k])
-				work += o.ns
-				if work > MaxNamespaceWork {
-					return l, fmt.Errorf("%w: namespace declarations in scope, summed over the elements, exceed %d", ErrTooComplex, MaxNamespaceWork)
-				}
-			}
-			i += k + 1
-			switch {
-			case !selfClosing:
-				stack = append(stack, o)
-			case o.cutFrom >= 0:
-				l.cut = append(l.cut, span{o.cutFrom, i})
-				cutting, inItem = false, false
-			case o.item:
-				inItem = false
-			}
+			return len(d.open) + k + len(d.close)
 		}
 	}
-	if len(stack) != 0 || l.root == nil {
-		return l, errUnscannable
+	return 0
+}
+
+// markup reads the markup at doc[i], a '<', and returns where it ends. The
+// character after the '<' tells start tags, the most common markup, from
+// the rest.
+func (s *docScan) markup(i int) (int, error) {
+	rest := s.doc[i:]
+	if len(rest) < 2 || (rest[1] != '!' && rest[1] != '?' && rest[1] != '/') {
+		return s.startTag(i)
 	}
-	return l, nil
+	if rest[1] == '/' {
+		return s.endTag(i)
+	}
+	if n := skipDelimited(rest); n != 0 {
+		if n < 0 {
+			return 0, errUnscannable
+		}
+		return i + n, nil
+	}
+	// A DOCTYPE or another declaration, before the root.
+	if len(s.stack) > 0 || s.l.root != nil {
+		return 0, errUnscannable
+	}
+	k := doctypeEnd(rest)
+	if k < 0 {
+		return 0, errUnscannable
+	}
+	return i + k + 1, nil
+}
+
+// endTag reads the end tag at doc[i], which must close the innermost open
+// element.
+func (s *docScan) endTag(i int) (int, error) {
+	rest := s.doc[i:]
+	k := bytes.IndexByte(rest, '>')
+	if k < 0 || len(s.stack) == 0 {
+		return 0, errUnscannable
+	}
+	top := s.stack[len(s.stack)-1]
+	if name := bytes.TrimRight(rest[2:k], " \t\r\n"); !bytes.Equal(name, top.name) {
+		return 0, errUnscannable
+	}
+	s.stack = s.stack[:len(s.stack)-1]
+	s.leave(top, i+k+1)
+	return i + k + 1, nil
+}
+
+// startTag reads the start tag at doc[i], counting its item and its
+// namespace work against the limits.
+func (s *docScan) startTag(i int) (int, error) {
+	rest := s.doc[i:]
+	k := tagEnd(rest)
+	if k < 0 {
+		return 0, errUnscannable
+	}
+	n := tagNameEnd(rest, k)
+	name := rest[1:n]
+	if len(name) == 0 {
+		return 0, errUnscannable
+	}
+	if len(s.stack) == 0 {
+		if s.l.root != nil {
+			return 0, errUnscannable // a second root
+		}
+		s.l.root = localName(name)
+	}
+	o := s.enter(name, i)
+	if len(s.stack) >= MaxDepth {
+		return 0, fmt.Errorf("%w: elements nested deeper than %d", ErrTooComplex, MaxDepth)
+	}
+	if !s.cutting { // cut elements cost the parser nothing
+		o.ns += namespaceDecls(rest[n:k])
+		s.work += o.ns
+		if s.work > MaxNamespaceWork {
+			return 0, fmt.Errorf("%w: namespace declarations in scope, summed over the elements, exceed %d", ErrTooComplex, MaxNamespaceWork)
+		}
+	}
+	end := i + k + 1
+	if rest[k-1] == '/' { // self-closing
+		s.leave(o, end)
+	} else {
+		s.stack = append(s.stack, o)
+	}
+	return end, nil
+}
+
+// enter returns the element named name that starts at doc[start], with the
+// namespaces in scope of its parent, counting it if it is an item.
+func (s *docScan) enter(name []byte, start int) scanOpen {
+	o := scanOpen{name: name, cutFrom: -1}
+	if len(s.stack) > 0 {
+		o.ns = s.stack[len(s.stack)-1].ns
+	}
+	if !s.inItem && len(s.stack) >= 1 && len(s.stack) <= 2 && isItemName(localName(name)) {
+		o.item, s.inItem = true, true
+		s.l.items++
+		if s.l.items > s.maxItems {
+			o.cutFrom, s.cutting = start, true
+		}
+	}
+	return o
+}
+
+// leave closes o, which ends at doc[end].
+func (s *docScan) leave(o scanOpen, end int) {
+	if o.item {
+		s.inItem = false
+	}
+	if o.cutFrom >= 0 {
+		s.l.cut = append(s.l.cut, span{o.cutFrom, end})
+		s.cutting = false
+	}
+}
+
+// tagNameEnd returns the end of the name of the tag that tag starts with,
+// whose '>' is at k.
+func tagNameEnd(tag []byte, k int) int {
+	n := 1
+	for n < k && !isSpace(tag[n]) && tag[n] != '/' && tag[n] != '>' {
+		n++
+	}
+	return n
 }
 
 // doctypeEnd returns the index of the '>' ending the declaration that d
@@ -226,29 +288,12 @@ func namespaceDecls(attrs []byte) int {
 		for i < len(attrs) && !isSpace(attrs[i]) && attrs[i] != '=' && attrs[i] != '/' {
 			i++
 		}
-		name := attrs[start:i]
-		if bytes.Equal(name, []byte("xmlns")) || bytes.HasPrefix(name, []byte("xmlns:")) {
+		if name := attrs[start:i]; bytes.Equal(name, []byte("xmlns")) || bytes.HasPrefix(name, []byte("xmlns:")) {
 			n++
 		}
-		for i < len(attrs) && isSpace(attrs[i]) {
-			i++
-		}
-		if i < len(attrs) && attrs[i] == '=' {
-			i++
-			for i < len(attrs) && isSpace(attrs[i]) {
-				i++
-			}
-			if i < len(attrs) && (attrs[i] == '"' || attrs[i] == '\'') {
-				q := attrs[i]
-				k := bytes.IndexByte(attrs[i+1:], q)
-				if k < 0 {
-					return n
-				}
-				i += 1 + k + 1
-			} else {
-				for i < len(attrs) && !isSpace(attrs[i]) {
-					i++
-				}
+		if i = skipSpaces(attrs, i); i < len(attrs) && attrs[i] == '=' {
+			if i = attrValueEnd(attrs, skipSpaces(attrs, i+1)); i < 0 {
+				return n
 			}
 		}
 		if i == start {
@@ -256,6 +301,31 @@ func namespaceDecls(attrs []byte) int {
 		}
 	}
 	return n
+}
+
+// attrValueEnd returns the end of the attribute value, quoted or not, at
+// attrs[i]; -1 for a quote that is never closed.
+func attrValueEnd(attrs []byte, i int) int {
+	if i < len(attrs) && (attrs[i] == '"' || attrs[i] == '\'') {
+		k := bytes.IndexByte(attrs[i+1:], attrs[i])
+		if k < 0 {
+			return -1
+		}
+		return i + 1 + k + 1
+	}
+	for i < len(attrs) && !isSpace(attrs[i]) {
+		i++
+	}
+	return i
+}
+
+// skipSpaces returns the index of the first byte of b at or after i that
+// is not a space.
+func skipSpaces(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
 }
 
 // tagEnd returns the index of the '>' closing the tag that tag starts

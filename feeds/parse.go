@@ -105,24 +105,49 @@ func (p Parser) ParseBytes(ctx context.Context, doc []byte, baseURL, contentType
 	case scanErr == nil && len(lay.cut) > 0:
 		doc = cutSpans(doc, lay.cut)
 	}
+	label, fromHeader := documentCharset(head, contentType)
+	body, err := decodedBody(ctx, doc, label, fromHeader)
+	if err != nil {
+		return nil, err
+	}
+	gf, ttl, err := parseDocument(ctx, body, lay, scanErr, contentType)
+	if err != nil {
+		return nil, err
+	}
+	f, itemBase := newFeed(gf, ttl, baseURL)
+	chinese := isChineseCharset(label) || strings.HasPrefix(strings.ToLower(f.Language), "zh") || containsHan(f.Title)
+	if f.Items, err = normalizeItems(ctx, gf.Items, itemBase, f.Language, chinese, maxItems); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
 
-	label, fromHeader := "", false
+// documentCharset returns the label of the document's encoding: UTF-8 for
+// a byte order mark, else the XML declaration's, else the Content-Type
+// header's (fromHeader), else "".
+func documentCharset(head []byte, contentType string) (label string, fromHeader bool) {
 	if bytes.HasPrefix(head, utf8BOM) {
 		// A byte order mark outranks both the declaration and the header.
-		label = "utf-8"
-	} else if m := encodingDecl.FindSubmatch(head); m != nil {
-		label = string(m[1])
-	} else {
-		label = contentTypeCharset(contentType)
-		fromHeader = label != ""
+		return "utf-8", false
 	}
+	if m := encodingDecl.FindSubmatch(head); m != nil {
+		return string(m[1]), false
+	}
+	label = contentTypeCharset(contentType)
+	return label, label != ""
+}
+
+// decodedBody returns a reader of doc for the XML parser, stopping once ctx
+// is done: control characters filtered out, and a document in a charset
+// only the header names converted to UTF-8; a UTF-8 document has its
+// non-characters dropped and invalid bytes replaced.
+func decodedBody(ctx context.Context, doc []byte, label string, fromHeader bool) (io.Reader, error) {
 	utf8Doc := label == "" || isUTF8Label(label)
 	if utf8Doc && hasNonCharacters(doc) {
 		// U+FFFE and U+FFFF are valid UTF-8 but not XML: the decoder would
 		// reject the whole document for one of them.
 		doc = dropNonCharacters(doc)
 	}
-
 	clean := !hasControlBytes(doc)
 	var body io.Reader = &deadlineReader{ctx: ctx, r: bytes.NewReader(doc)}
 	if !clean {
@@ -140,8 +165,12 @@ func (p Parser) ParseBytes(ctx context.Context, doc []byte, baseURL, contentType
 		// U+FFFD: the XML decoder would otherwise reject the whole document.
 		body = transform.NewReader(body, xunicode.UTF8.NewDecoder())
 	}
-	chinese := isChineseCharset(label)
+	return body, nil
+}
 
+// parseDocument detects the type of the document and parses it with
+// gofeed, mapping an undetected type to ErrNotAFeed.
+func parseDocument(ctx context.Context, body io.Reader, lay layout, scanErr error, contentType string) (*gofeed.Feed, time.Duration, error) {
 	// The type is the root element's name, which the scan found however
 	// long the root's start tag (ten thousand namespace declarations make
 	// it longer than the few kilobytes gofeed's own detection looks at).
@@ -158,7 +187,7 @@ func (p Parser) ParseBytes(ctx context.Context, doc []byte, baseURL, contentType
 		br := bufio.NewReaderSize(body, detectPeek)
 		prefix, err := br.Peek(detectPeek)
 		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, parseError(ctx, err)
+			return nil, 0, parseError(ctx, err)
 		}
 		kind = gofeed.DetectFeedType(bytes.NewReader(prefix))
 		body = br
@@ -167,16 +196,21 @@ func (p Parser) ParseBytes(ctx context.Context, doc []byte, baseURL, contentType
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			if mt, _, _ := mime.ParseMediaType(contentType); mt != "" {
-				return nil, fmt.Errorf("content-type %s: %w", mt, ErrNotAFeed)
+				return nil, 0, fmt.Errorf("content-type %s: %w", mt, ErrNotAFeed)
 			}
-			return nil, ErrNotAFeed
+			return nil, 0, ErrNotAFeed
 		}
-		return nil, parseError(ctx, err)
+		return nil, 0, parseError(ctx, err)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, parseError(ctx, err)
+		return nil, 0, parseError(ctx, err)
 	}
+	return gf, ttl, nil
+}
 
+// newFeed returns the Feed of gf's head, without items, and the base its
+// items' links resolve against: the feed's link if absolute, else baseURL.
+func newFeed(gf *gofeed.Feed, ttl time.Duration, baseURL string) (*Feed, *url.URL) {
 	f := &Feed{
 		Title:    capRunes(cleanText(html.UnescapeString(gf.Title)), MaxTitleRunes),
 		Language: capRunes(cleanText(gf.Language), maxLanguageRunes),
@@ -188,14 +222,17 @@ func (p Parser) ParseBytes(ctx context.Context, doc []byte, baseURL, contentType
 	if fl, err := url.Parse(f.Link); err == nil && fl.IsAbs() {
 		itemBase = fl
 	}
-	if strings.HasPrefix(strings.ToLower(f.Language), "zh") || containsHan(f.Title) {
-		chinese = true
-	}
+	return f, itemBase
+}
 
-	seen := make(map[string]struct{}, len(gf.Items))
-	f.Items = make([]Item, 0, min(len(gf.Items), maxItems))
-	for n, gi := range gf.Items {
-		if len(f.Items) == maxItems {
+// normalizeItems returns the first maxItems of gis normalised, leaving out
+// the empty ones and those whose Key an earlier one has; it stops with
+// ctx's error once ctx is done.
+func normalizeItems(ctx context.Context, gis []*gofeed.Item, base *url.URL, lang string, chinese bool, maxItems int) ([]Item, error) {
+	seen := make(map[string]struct{}, len(gis))
+	items := make([]Item, 0, min(len(gis), maxItems))
+	for n, gi := range gis {
+		if len(items) == maxItems {
 			break // a document the scan did not follow can hold more
 		}
 		if n%256 == 255 {
@@ -208,13 +245,13 @@ func (p Parser) ParseBytes(ctx context.Context, doc []byte, baseURL, contentType
 		}
 		it := Item{
 			GUID:       strings.TrimSpace(gi.GUID),
-			Link:       resolve(itemBase, firstNonEmpty(gi.Link, firstOf(gi.Links))),
+			Link:       resolve(base, firstNonEmpty(gi.Link, firstOf(gi.Links))),
 			Title:      capRunes(cleanText(html.UnescapeString(gi.Title)), MaxTitleRunes),
 			Summary:    cleanHTML(gi.Description),
 			Content:    cleanHTML(gi.Content),
 			Author:     capRunes(authorOf(gi), MaxAuthorRunes),
 			Categories: cleanList(gi.Categories),
-			Lang:       f.Language,
+			Lang:       lang,
 			Published:  itemTime(gi.Published, gi.PublishedParsed, chinese),
 			Updated:    itemTime(gi.Updated, gi.UpdatedParsed, chinese),
 		}
@@ -230,9 +267,9 @@ func (p Parser) ParseBytes(ctx context.Context, doc []byte, baseURL, contentType
 		}
 		seen[it.Key] = struct{}{}
 		it.Hash = ContentHash(&it)
-		f.Items = append(f.Items, it)
+		items = append(items, it)
 	}
-	return f, nil
+	return items, nil
 }
 
 func contentTypeCharset(ct string) string {
