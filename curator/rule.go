@@ -32,6 +32,22 @@ type SectionSpec struct {
 // for a match in the title and 1 otherwise. Terms inside None and inside
 // conditions that did not match count for nothing. Weight is only allowed on
 // a section's top-level rules.
+//
+// Keywords are matched on folded text (lower case, half-width, simplified
+// Chinese). A Latin keyword matches whole words and its English word forms:
+// "outage" matches "outages", "launch" "launched" and "launching",
+// "acquire" "acquisition", "lay off" "layoffs" and "laid off" (words under
+// three letters are not inflected). A keyword starting with "=" matches
+// exactly as written ("=arm" does not match "arms"); a * at either end lifts
+// the word boundary there and turns word forms off ("container*"). A ~N
+// between words allows up to N words in between, in that order:
+// "acquire ~3 startup" matches "acquires a small startup", "收购 ~4 公司"
+// matches "收购一家初创公司" (a Chinese character counts as a word).
+//
+// A top-level rule with Final set decides the item when it fires: its
+// section wins whatever the other sections score. It is meant for events
+// (an acquisition, a funding round, an outage, a layoff, a launch) that
+// outrank the topic words around them.
 type RuleSpec struct {
 	Name     string     `yaml:"name,omitempty" json:"name,omitempty"`
 	Keywords []string   `yaml:"keywords,omitempty" json:"keywords,omitempty"`
