@@ -36,7 +36,9 @@ func TestWordForms(t *testing.T) {
 		{"ship", "Docker shipped a fix", true},
 		{"patch", "Patches for runc", true},
 		{"disruption", "Service disruptions in Europe", true},
-		{"disrupt", "Service disruptions in Europe", true},
+		{"disruption", "Disrupting the market", false},
+		{"merger", "Merging pull requests", false},
+		{"layoffs", "Engineers laid off", true},
 		{"service mesh", "Service meshes compared", true},
 		{"raise", "Startup raises $10M", true},
 		{"raise", "Startup raised $10M", true},
@@ -92,6 +94,8 @@ func TestNear(t *testing.T) {
 		{"docker ~2 收购", "Docker公司被收购", "", false},
 		{"company ~2 lay off ~3 staff", "The company lays off 10% of staff", "", true},
 		{"company ~2 lay off ~3 staff", "The company lays off 10% of its remaining staff", "", false},
+		{"cncf ~4 graduat*", "CNCF: Kubernetes graduates", "", true},
+		{"cncf ~4 graduat*", "CNCF graduation", "", true},
 		{"=acquire ~3 startup", "Cisco acquires a startup", "", false},
 	}
 	for _, tc := range cases {
@@ -168,5 +172,23 @@ func TestFinalChangesVersion(t *testing.T) {
 	}
 	if mustCompile(t, secs(false), curator.Options{}).Version() == mustCompile(t, secs(true), curator.Options{}).Version() {
 		t.Error("final does not change the version")
+	}
+}
+
+// TestFormsCountOnce checks that keywords that are forms of one another
+// count as one term, as separate keywords for each form did before word
+// forms: "acquisition" scores the same with or without "acquire" beside it.
+func TestFormsCountOnce(t *testing.T) {
+	score := func(kw ...string) float64 {
+		rs := oneRule(t, curator.RuleSpec{Keywords: kw})
+		return rs.Classify(&feeds.Item{Title: "The acquisition of Rancher"}).Score
+	}
+	if a, b := score("acquisition"), score("acquire", "acquires", "acquisition"); a != 2 || b != 2 {
+		t.Errorf("acquisition alone scores %v, among its forms %v; want 2 and 2", a, b)
+	}
+	// In different conditions they are different terms.
+	rs := oneRule(t, curator.RuleSpec{Keywords: []string{"acquire"}, All: []curator.RuleSpec{{Keywords: []string{"acquisition"}}}})
+	if got := rs.Classify(&feeds.Item{Title: "The acquisition of Rancher"}).Score; got != 4 {
+		t.Errorf("two conditions score %v, want 4", got)
 	}
 }

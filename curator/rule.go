@@ -381,6 +381,7 @@ func (c *compiler) node(ruleIdx int32, path string, r RuleSpec, inherited uint16
 		}
 	}
 	rs.fields |= fields
+	formTerm := map[string]int32{}
 	for ki, k := range r.Keywords {
 		kp := fmt.Sprintf("%s.keywords[%d]", path, ki)
 		fk := strings.TrimSpace(string(fold(nil, k)))
@@ -393,10 +394,22 @@ func (c *compiler) node(ruleIdx int32, path string, r RuleSpec, inherited uint16
 			c.bad(kp, ErrEmptyKeyword)
 			continue
 		}
+		// A keyword that is a form of an earlier one of the condition
+		// ("acquisition" after "acquire") is the same term: the word
+		// counts once, as it did when each form was a keyword of its own.
+		if ti, dup := formTerm[forms[0].text]; dup {
+			c.patternsFor(ti, forms)
+			continue
+		}
 		ti := int32(len(rs.terms))
 		rs.terms = append(rs.terms, term{rule: ruleIdx, fields: fields, text: k})
 		n.terms = append(n.terms, ti)
 		c.patternsFor(ti, forms)
+		for _, f := range forms {
+			if _, seen := formTerm[f.text]; !seen {
+				formTerm[f.text] = ti
+			}
+		}
 	}
 	always := false
 	for xi, x := range r.Regex {

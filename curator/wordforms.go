@@ -6,7 +6,7 @@ import "strings"
 // words that English inflection gives (plural and third person -s/-es/-ies,
 // past -ed/-d/-ied, -ing with the final e dropped or the consonant doubled),
 // plus the derived forms of a few words that news about events uses
-// (acquire/acquisition, lay off/layoff), each form a pattern of the same
+// (acquire/acquisition, lay off/layoff; listed in families), each form a pattern of the same
 // automaton with the same word boundaries. Matching stays one pass and
 // exact: "general" matches "generals", never "generic", and forms that are
 // not English words are generated but simply never met.
@@ -24,23 +24,15 @@ const maxForms = 48
 // member is inflected as well (acquisitions, layoffs).
 var families = [][]string{
 	{"acquire", "acquisition"},
-	{"merge", "merger"},
-	{"lay off", "laid off", "layoff", "lay-off"},
-	{"shut down", "shutdown"},
-	{"spin off", "spun off", "spinoff", "spin-off"},
+	{"lay off", "laid off", "layoff", "lay-off", "lay-offs"},
+	{"spin off", "spun off", "spinoff", "spin-off", "spin-offs"},
 	{"take over", "took over", "taken over", "takeover"},
 	{"buy", "bought"},
 	{"sell", "sold"},
-	{"raise", "raising"},
-	{"lead", "led"},
-	{"disrupt", "disruption"},
 	{"deprecate", "deprecation"},
 	{"announce", "announcement"},
 	{"invest", "investment"},
-	{"fail", "failure"},
-	{"break", "broke", "broken"},
 	{"go down", "goes down", "went down", "gone down"},
-	{"price", "pricing"},
 	{"license", "licence", "licensing"},
 }
 
@@ -59,6 +51,8 @@ var familyOf = func() map[string][]string {
 func wordForms(k string) []string {
 	bases := []string{k}
 	if f, ok := familyOf[k]; ok {
+		bases = f
+	} else if f, ok := familyOf[strings.TrimSuffix(k, "s")]; ok { // layoffs
 		bases = f
 	}
 	seen := map[string]bool{}
