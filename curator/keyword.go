@@ -101,8 +101,8 @@ const (
 // nearTerm compiles a keyword with gaps, such as "acquire ~3 startup": its
 // parts in that order, each in any of its word forms, with at most N words
 // between two parts. It becomes a regex term of node n, run only on the
-// items where its first part was found: the automaton marks that part as a
-// trigger term of the rule, which queues the rule without counting.
+// items where its longest part was found: the automaton marks that part as
+// a trigger term of the rule, which queues the rule without counting.
 func (c *compiler) nearTerm(ruleIdx int32, path, k, fk string, fields uint16, n *node) {
 	rs := c.rs
 	var parts [][]keywordPattern
@@ -151,9 +151,17 @@ func (c *compiler) nearTerm(ruleIdx int32, path, k, fk string, fields uint16, n 
 	ti := int32(len(rs.terms))
 	rs.terms = append(rs.terms, term{rule: ruleIdx, fields: fields, text: k, re: re})
 	n.terms = append(n.terms, ti)
+	// The longest part is likely the rarest ("编排" rather than "docker",
+	// "semantic" rather than "release"): it decides when the regex runs.
+	rarest := 0
+	for i, pats := range parts {
+		if len(pats[0].text) >= len(parts[rarest][0].text) {
+			rarest = i
+		}
+	}
 	trigger := ti + 1
 	rs.terms = append(rs.terms, term{rule: ruleIdx, fields: fields, text: k})
-	c.patternsFor(trigger, parts[0])
+	c.patternsFor(trigger, parts[rarest])
 	c.near = true
 }
 
