@@ -22,7 +22,14 @@
 // characters folded to simplified ones (OpenCC's character table). A keyword
 // of Latin letters or digits matches at word boundaries only ("go" does not
 // match "google") unless it ends or starts with *, while CJK keywords match as
-// substrings (Chinese has no spaces between words).
+// substrings (Chinese has no spaces between words). A Latin keyword also
+// matches its English word forms, each compiled into the same automaton
+// (wordForms: outage/outages, acquire/acquisition, lay off/layoffs), and
+// "a ~N b" matches a and b with at most N words between, by a regex that runs
+// only on items where the automaton found its longest part.
+//
+// A rule marked final (RuleSpec.Final, rule.final) decides the item when it
+// fires: events outrank the topic words around them.
 //
 // Evaluate measures a Ruleset against labelled items (config.LoadLabelled) with
 // accuracy, a confusion matrix and per-section precision and recall; the

@@ -114,7 +114,8 @@ func TestMatchingLanguages(t *testing.T) {
 		want  bool
 	}{
 		{"english word", curator.RuleSpec{Keywords: []string{"service mesh"}}, "What a Service Mesh is", true},
-		{"english no partial word", curator.RuleSpec{Keywords: []string{"mesh"}}, "meshes", false},
+		{"english no partial word", curator.RuleSpec{Keywords: []string{"mesh"}}, "meshwork", false},
+		{"english word form", curator.RuleSpec{Keywords: []string{"mesh"}}, "meshes", true},
 		{"english prefix star", curator.RuleSpec{Keywords: []string{"container*"}}, "Containerized apps", true},
 		{"english suffix star", curator.RuleSpec{Keywords: []string{"*netes"}}, "kubernetes", true},
 		{"star keeps other boundary", curator.RuleSpec{Keywords: []string{"container*"}}, "microcontainers", false},

@@ -32,6 +32,22 @@ type SectionSpec struct {
 // for a match in the title and 1 otherwise. Terms inside None and inside
 // conditions that did not match count for nothing. Weight is only allowed on
 // a section's top-level rules.
+//
+// Keywords are matched on folded text (lower case, half-width, simplified
+// Chinese). A Latin keyword matches whole words and its English word forms:
+// "outage" matches "outages", "launch" "launched" and "launching",
+// "acquire" "acquisition", "lay off" "layoffs" and "laid off" (words under
+// three letters are not inflected). A keyword starting with "=" matches
+// exactly as written ("=arm" does not match "arms"); a * at either end lifts
+// the word boundary there and turns word forms off ("container*"). A ~N
+// between words allows up to N words in between, in that order:
+// "acquire ~3 startup" matches "acquires a small startup", "收购 ~4 公司"
+// matches "收购一家初创公司" (a Chinese character counts as a word).
+//
+// A top-level rule with Final set decides the item when it fires: its
+// section wins whatever the other sections score. It is meant for events
+// (an acquisition, a funding round, an outage, a layoff, a launch) that
+// outrank the topic words around them.
 type RuleSpec struct {
 	Name     string     `yaml:"name,omitempty" json:"name,omitempty"`
 	Keywords []string   `yaml:"keywords,omitempty" json:"keywords,omitempty"`
@@ -41,6 +57,7 @@ type RuleSpec struct {
 	All      []RuleSpec `yaml:"all,omitempty" json:"all,omitempty"`
 	Any      []RuleSpec `yaml:"any,omitempty" json:"any,omitempty"`
 	None     []RuleSpec `yaml:"none,omitempty" json:"none,omitempty"`
+	Final    bool       `yaml:"final,omitempty" json:"final,omitempty"`
 }
 
 // Options are the ruleset-wide settings.
@@ -124,6 +141,8 @@ var (
 	ErrDuplicateID      = errors.New("duplicate section id")
 	ErrEmptyID          = errors.New("section id is empty")
 	ErrUnknownTarget    = errors.New("no such section")
+	ErrFinalNotAllowed  = errors.New("final is only allowed on a section's top-level rules")
+	ErrBadNear          = errors.New("a ~N between words wants N from 0 to 20 and a word on each side")
 )
 
 // RuleError locates a problem in the rule configuration, with a path such as
@@ -146,6 +165,9 @@ type rule struct {
 	root    int32 // node
 	always  bool  // has a regex outside none: evaluate even without keyword hits
 	simple  bool  // keywords only, no conditions: its score is summed while scanning
+	// final is RuleSpec.Final: when the rule fires, its section wins
+	// outright, whatever the other sections score.
+	final bool
 }
 
 // node is a compiled condition.
@@ -200,6 +222,7 @@ type compiler struct {
 	errs     []error
 	patIndex map[string]int32
 	patterns []string
+	near     bool // the rule being compiled has a keyword with ~N
 }
 
 func (c *compiler) bad(path string, err error) {
@@ -285,7 +308,11 @@ func version(sections []SectionSpec, fallback string, opts Options) string {
 // rule compiles a top-level rule of section si (-1: an exclude rule).
 func (c *compiler) rule(si, ri int, path string, r RuleSpec) {
 	rs := c.rs
-	cr := rule{section: si, index: ri, path: path, name: r.Name, weight: r.Weight}
+	cr := rule{section: si, index: ri, path: path, name: r.Name, weight: r.Weight, final: r.Final}
+	if si < 0 && r.Final {
+		c.bad(path+".final", ErrFinalNotAllowed)
+	}
+	c.near = false
 	switch {
 	case si < 0 && r.Weight != 0:
 		c.bad(path+".weight", ErrWeightNotAllowed)
@@ -298,7 +325,7 @@ func (c *compiler) rule(si, ri int, path string, r RuleSpec) {
 	rs.rules = append(rs.rules, rule{}) // reserve: nodes refer to it
 	root, always := c.node(ruleIdx, path, r, defaultFields, true)
 	cr.root, cr.always = root, always
-	cr.simple = len(r.Regex) == 0 && len(r.All) == 0 && len(r.Any) == 0 && len(r.None) == 0
+	cr.simple = len(r.Regex) == 0 && len(r.All) == 0 && len(r.Any) == 0 && len(r.None) == 0 && !c.near
 	if isEmpty(r) {
 		// Reported by node.
 	} else if canMatchWithoutTerms(r) {
@@ -361,29 +388,35 @@ func (c *compiler) node(ruleIdx int32, path string, r RuleSpec, inherited uint16
 		}
 	}
 	rs.fields |= fields
+	formTerm := map[string]int32{}
 	for ki, k := range r.Keywords {
-		// A * at either end of a keyword lifts the word boundary there:
-		// "container*" matches "containers" and "containerized".
+		kp := fmt.Sprintf("%s.keywords[%d]", path, ki)
 		fk := strings.TrimSpace(string(fold(nil, k)))
-		prefix, suffix := strings.HasPrefix(fk, "*"), strings.HasSuffix(fk, "*")
-		fk = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(fk, "*"), "*"))
-		if fk == "" {
-			c.bad(fmt.Sprintf("%s.keywords[%d]", path, ki), ErrEmptyKeyword)
+		if isNear(fk) {
+			c.nearTerm(ruleIdx, kp, k, fk, fields, &n)
 			continue
 		}
-		bs, be := latinEdges(fk)
-		bs, be = bs && !prefix, be && !suffix
+		forms, ok := keywordPatterns(fk)
+		if !ok {
+			c.bad(kp, ErrEmptyKeyword)
+			continue
+		}
+		// A keyword that is a form of an earlier one of the condition
+		// ("acquisition" after "acquire") is the same term: the word
+		// counts once, as it did when each form was a keyword of its own.
+		if ti, dup := formTerm[forms[0].text]; dup {
+			c.patternsFor(ti, forms)
+			continue
+		}
 		ti := int32(len(rs.terms))
 		rs.terms = append(rs.terms, term{rule: ruleIdx, fields: fields, text: k})
 		n.terms = append(n.terms, ti)
-		pi, ok := c.patIndex[fk]
-		if !ok {
-			pi = int32(len(c.patterns))
-			c.patIndex[fk] = pi
-			c.patterns = append(c.patterns, fk)
-			rs.refs = append(rs.refs, nil)
+		c.patternsFor(ti, forms)
+		for _, f := range forms {
+			if _, seen := formTerm[f.text]; !seen {
+				formTerm[f.text] = ti
+			}
 		}
-		rs.refs[pi] = append(rs.refs[pi], patternRef{term: ti, boundStart: bs, boundEnd: be})
 	}
 	always := false
 	for xi, x := range r.Regex {
@@ -403,6 +436,9 @@ func (c *compiler) node(ruleIdx int32, path string, r RuleSpec, inherited uint16
 			p := fmt.Sprintf("%s.%s[%d]", path, kind, i)
 			if s.Weight != 0 {
 				c.bad(p+".weight", ErrWeightNotAllowed)
+			}
+			if s.Final {
+				c.bad(p+".final", ErrFinalNotAllowed)
 			}
 			ci, a := c.node(ruleIdx, p, s, fields, pos)
 			always = always || a

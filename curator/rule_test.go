@@ -41,7 +41,7 @@ func TestKeywordMatching(t *testing.T) {
 		{"word boundary end", []string{"go"}, "golang tips", false},
 		{"word inside punctuation", []string{"go"}, "why (go) wins", true},
 		{"multi word", []string{"service mesh"}, "A Service Mesh primer", true},
-		{"multi word split", []string{"service mesh"}, "service meshes compared", false},
+		{"multi word split", []string{"service mesh"}, "service meshwork compared", false},
 		{"chinese substring", []string{"容器"}, "浅谈Docker容器安全", true},
 		{"chinese absent", []string{"容器"}, "数据库优化实践", false},
 		{"latin next to han", []string{"docker"}, "浅谈docker安全", true},
@@ -323,6 +323,9 @@ func FuzzCompile(f *testing.F) {
 	f.Add("容器", "(", "summary", "招聘", uint8(7), 2.0)
 	f.Add("", "", "", "", uint8(255), -1.0)
 	f.Add("container*", "[a-", "host", "*", uint8(0x5a), 0.0)
+	f.Add("acquire ~3 startup", "", "title", "收购 ~2 公司", uint8(1), 1.0)
+	f.Add("~3 a", "", "", "a ~99 b", uint8(2), 1.0)
+	f.Add("=arm", "", "", "lay off", uint8(3), 1.0)
 	f.Fuzz(func(t *testing.T, kw, re, field, other string, shape uint8, weight float64) {
 		leaf := curator.RuleSpec{Keywords: []string{kw}, Fields: []string{field}}
 		if re != "" {
@@ -371,6 +374,10 @@ func FuzzClassify(f *testing.F) {
 		All:  []curator.RuleSpec{{Keywords: []string{"kubernetes", "k8s"}}, {Keywords: []string{"生产", "production"}, Regex: []string{`\d+ ?节点`}}},
 		None: []curator.RuleSpec{{Keywords: []string{"招聘"}, Fields: []string{"title"}}},
 	})
+	secs[2].Rules = append(secs[2].Rules[:len(secs[2].Rules):len(secs[2].Rules)], curator.RuleSpec{Weight: 2, Final: true,
+		Keywords: []string{"acquire ~3 startup", "收购 ~4 公司", "=outage", "lay off"},
+		Any:      []curator.RuleSpec{{Keywords: []string{"company ~2 layoff*"}}, {Keywords: []string{"acquire"}}},
+	})
 	rs := mustCompile(f, secs, curator.Options{Fallback: "misc", Threshold: 2,
 		Exclude: []curator.RuleSpec{{Keywords: []string{"广告", "sponsored"}, Any: []curator.RuleSpec{{Regex: []string{`^`}}}}},
 		Sources: []curator.SourceOptions{{Name: "k", Section: "paas", Bias: map[string]float64{"industry": 1.5, "containers": -0.5}}},
@@ -379,6 +386,8 @@ func FuzzClassify(f *testing.F) {
 	f.Add("ＤＯＣＫＥＲ", "<unclosed", "::", "k")
 	f.Add("\xff\xfe", "&#", "", "k")
 	f.Add("K8S 生產環境 招聘", "5000 节点 sponsored", "http://u@h:1/", "k")
+	f.Add("Cisco acquires a small startup", "the company lays off staff", "", "")
+	f.Add("微软收购一家初创公司", "acquisition ~3", "", "")
 	f.Fuzz(func(t *testing.T, title, summary, link, source string) {
 		it := feeds.Item{Title: title, Summary: summary, Content: summary, Link: link, Categories: []string{title}, SourceName: source}
 		d := rs.Classify(&it)
