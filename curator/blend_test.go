@@ -38,32 +38,30 @@ func TestWithModel(t *testing.T) {
 		t.Error("the same model and weight give another version")
 	}
 
-	// Items no rule scores go to the fallback by the rules alone; the
-	// learned part sends some of them where their words usually go.
-	var silent *feeds.Item
-	moved := 0
-	for _, l := range append(loadLabelled(t, "holdout.yaml"), loadLabelled(t, "feeds.yaml")...) {
-		it := l.Item()
-		if d := rules.Classify(&it); d.Score != 0 {
-			continue
-		}
-		if rs.Classify(&it).Section != rules.Classify(&it).Section {
-			moved++
-			if silent == nil {
-				silent = &it
-			}
-		}
+	// An item no rule scores goes to the fallback by the rules alone; the
+	// learned part sends it where its words usually go.
+	var examples []curator.Labelled
+	for _, title := range []string{"Zorblax raises money", "Zorblax buys a rival", "Zorblax opens an office", "Zorblax hires a chief", "Zorblax results"} {
+		examples = append(examples, curator.Labelled{Title: title, Section: "industry"})
 	}
-	if silent == nil {
-		t.Fatal("the learned part decided none of the items the rules left to the fallback")
+	taught, err := rules.WithModel(curator.Train([]string{"containers", "paas", "industry", "misc"}, append(examples, smallTraining...), curator.LearnOptions{}), 1)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("%d items the rules left to the fallback went elsewhere", moved)
+	silent := &feeds.Item{Title: "Zorblax, this week"}
+	if d := rules.Classify(silent); d.Section != "misc" || d.Score != 0 {
+		t.Fatalf("rules alone: %+v, want the fallback with no score", d)
+	}
+	if d := taught.Classify(silent); d.Section != "industry" {
+		t.Errorf("with the learned part: %+v, want industry, where Zorblax went five times", d)
+	}
+	rs = taught
 	ex := rs.Explain(silent)
 	d := rs.Classify(silent)
 	if d.Section != ex.Section || d.Score != ex.Score {
 		t.Errorf("Classify %+v and Explain %s %v disagree", d, ex.Section, ex.Score)
 	}
-	if ex.Learned == nil || ex.LearnedWeight != curator.DefaultLearnedWeight {
+	if ex.Learned == nil || ex.LearnedWeight != 1 {
 		t.Fatalf("no learned part in the explanation: %+v", ex)
 	}
 	learnedSomewhere := false

@@ -23,6 +23,7 @@ const (
 	ByScore         = "score"          // the section with the highest score reached the threshold
 	BySourceDefault = "source_default" // none did; the source's default section
 	ByFallback      = "fallback"       // none did; the fallback section
+	ByFinalRule     = "final_rule"     // a rule marked final fired: its section won outright
 )
 
 // hit records that a keyword term matched in a field (kept for explanations).
@@ -49,6 +50,8 @@ type scratch struct {
 	hits    []hit     // explanations only
 	contrib []int32   // explanations only: terms that counted
 	learned []float64 // by model section: the learned part's log-odds
+	final   int       // the section of the best final rule that fired; -1 for none
+	finalAt float64   // its score
 }
 
 func (sc *scratch) reset(rs *Ruleset) {
@@ -73,6 +76,7 @@ func (sc *scratch) reset(rs *Ruleset) {
 		sc.gen = 1
 	}
 	sc.queue = sc.queue[:0]
+	sc.final, sc.finalAt = -1, 0
 	sc.hits = sc.hits[:0]
 	sc.contrib = sc.contrib[:0]
 	clear(sc.scores)
@@ -182,10 +186,20 @@ func (rs *Ruleset) score(sc *scratch) (excluded bool) {
 		if r.section < 0 {
 			excluded = true
 		} else {
-			sc.scores[r.section] += r.weight * raw
+			score := r.weight * raw
+			sc.scores[r.section] += score
+			sc.noteFinal(r, score)
 		}
 	}
 	return excluded
+}
+
+// noteFinal records rule r, which fired with score, if it is final and
+// scored more than any final rule before it.
+func (sc *scratch) noteFinal(r *rule, score float64) {
+	if r.final && (sc.final < 0 || score > sc.finalAt) {
+		sc.final, sc.finalAt = r.section, score
+	}
 }
 
 // scoreExplained is score recording, for each rule that fires, the terms
@@ -204,6 +218,7 @@ func (rs *Ruleset) scoreExplained(sc *scratch, ex *Explanation) (excluded bool) 
 		} else {
 			score = r.weight * raw
 			sc.scores[r.section] += score
+			sc.noteFinal(r, score)
 		}
 		f := rs.firing(r, score, sc)
 		if r.section < 0 {
@@ -234,6 +249,12 @@ func (rs *Ruleset) decide(it *feeds.Item, sc *scratch, excluded bool) (Decision,
 				scores[si] += b
 			}
 		}
+	}
+	if sc.final >= 0 {
+		// A final rule fired: an event outranks every topic word and the
+		// learned part; the editor's threshold does not apply to it.
+		best := sc.final
+		return Decision{Section: rs.sections[best].ID, Score: scores[best], Excluded: excluded}, ByFinalRule, src
 	}
 	best := rs.bestSection(scores, src, nil)
 	score := 0.0
@@ -436,7 +457,7 @@ func (rs *Ruleset) boost(ti int32, sc *scratch) float64 {
 
 // firing describes rule r, which fired with score, from sc.contrib.
 func (rs *Ruleset) firing(r *rule, score float64, sc *scratch) Firing {
-	f := Firing{Rule: r.index, Path: r.path, Name: r.name, Score: score, Matches: []Match{}}
+	f := Firing{Rule: r.index, Path: r.path, Name: r.name, Score: score, Final: r.final, Matches: []Match{}}
 	if r.section >= 0 {
 		f.Section = rs.sections[r.section].ID
 		f.Weight = r.weight

@@ -57,6 +57,7 @@ type Firing struct {
 	Name    string  `json:"name,omitempty"`
 	Weight  float64 `json:"weight,omitempty"`
 	Score   float64 `json:"score"`
+	Final   bool    `json:"final,omitempty"` // a rule marked final: its section wins outright
 	Matches []Match `json:"matches,omitempty"`
 }
 
@@ -82,6 +83,14 @@ func (e Explanation) WriteText(w io.Writer) error {
 	switch e.Decision {
 	case ByScore:
 		fmt.Fprintf(&b, "because:  highest score, %s (threshold %s)\n", num(e.Score), num(e.Threshold))
+	case ByFinalRule:
+		var paths []string
+		for _, f := range e.Fired {
+			if f.Section == e.Section && f.Final {
+				paths = append(paths, f.Path)
+			}
+		}
+		fmt.Fprintf(&b, "because:  a rule marked final fired (%s): its section wins outright\n", strings.Join(paths, ", "))
 	default:
 		reason := "no section scored"
 		if best != "" {

@@ -1,6 +1,7 @@
 package curator_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/feedcurator/feedcurator/curator"
@@ -77,5 +78,48 @@ func TestTies(t *testing.T) {
 		if ex := rs.Explain(&it); ex.Section != d.Section {
 			t.Errorf("%q: Explain decides %s, Classify %s", tc.title, ex.Section, d.Section)
 		}
+	}
+}
+
+// TestFinalRuleWins: an event outranks the topic words around it, the
+// learned part included, and the explanation says why.
+func TestFinalRuleWins(t *testing.T) {
+	sections := []curator.SectionSpec{
+		{ID: "paas", Title: "PaaS", Rules: []curator.RuleSpec{{Keywords: []string{"kubernetes", "rancher", "cluster"}, Weight: 3}}},
+		{ID: "industry", Title: "业内动态", Rules: []curator.RuleSpec{{Name: "acquisitions", Keywords: []string{"acquire", "收购"}, Fields: []string{"title"}, Final: true}}},
+		{ID: "misc", Title: "大杂烩"},
+	}
+	rs, err := curator.Compile(sections, curator.Options{Threshold: 2, ReviewMargin: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := feeds.Item{Title: "SUSE to Acquire Rancher Labs, the Kubernetes cluster company"}
+	d := rs.Classify(&it)
+	ex := rs.Explain(&it)
+	if d.Section != "industry" || ex.Decision != curator.ByFinalRule || d.Review {
+		t.Errorf("%+v, decided %s: want industry by the final rule, not for review", d, ex.Decision)
+	}
+	var b strings.Builder
+	ex.WriteText(&b)
+	if !strings.Contains(b.String(), "a rule marked final fired (sections[1].rules[0])") {
+		t.Errorf("explain text:\n%s", b.String())
+	}
+	// Not in the title: the rule reads titles only, and the topic wins.
+	it = feeds.Item{Title: "Rancher on a Kubernetes cluster", Summary: "after SUSE acquired it"}
+	if d := rs.Classify(&it); d.Section != "paas" {
+		t.Errorf("acquisition in the summary only: %+v, want paas", d)
+	}
+	// The learned part does not overturn it.
+	var examples []curator.Labelled
+	for i := 0; i < 20; i++ {
+		examples = append(examples, curator.Labelled{Title: "Acquire Rancher Kubernetes", Section: "paas"})
+	}
+	blended, err := rs.WithModel(curator.Train([]string{"paas", "industry", "misc"}, examples, curator.LearnOptions{}), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it = feeds.Item{Title: "SUSE to Acquire Rancher Labs, the Kubernetes cluster company"}
+	if d := blended.Classify(&it); d.Section != "industry" {
+		t.Errorf("with a learned part that says paas: %+v, want industry", d)
 	}
 }
