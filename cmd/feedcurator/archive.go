@@ -36,7 +36,7 @@ type archiveFile struct {
 
 // cmdArchive dispatches "archive import".
 func cmdArchive(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	const usage = "usage: feedcurator archive import --config FILE [--json] PATH..."
+	const usage = "usage: feedcurator archive import --config FILE [--json] PATH…"
 	if len(args) == 0 || args[0] != "import" {
 		return errors.New(usage)
 	}
