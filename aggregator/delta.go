@@ -31,10 +31,10 @@ import (
 // digestSeed keys the digests' hashes, which never leave the process.
 var digestSeed = maphash.MakeSeed()
 
-// digest describes the document last saved for a source. Each element in
+// docDigest describes the document last saved for a source. Each element in
 // raw parsed into an item of its own, with a key of its own, which the store
 // has; keys holds those keys' hashes and perhaps older ones.
-type digest struct {
+type docDigest struct {
 	frame uint64   // the context items are parsed in: see frameOf
 	raw   []uint64 // hashes of the raw item elements, sorted
 	keys  []uint32 // hashes of the Keys of the items saved, sorted
@@ -48,8 +48,8 @@ func maxDigestKeys(items int) int { return 2*items + 32 }
 // deltaParser parses one fetched document against the digest of the one
 // last saved.
 type deltaParser struct {
-	prev    *digest      // nil: parse everything
-	next    *digest      // this document's digest, once parsed; nil if it has none
+	prev    *docDigest      // nil: parse everything
+	next    *docDigest      // this document's digest, once parsed; nil if it has none
 	skipped int          // unchanged items left out of the parse
 	parser  feeds.Parser // the limits of each parse
 	ctx     context.Context
@@ -108,7 +108,7 @@ func (d *deltaParser) parse(body []byte, url, contentType string) (*feeds.Feed, 
 				keys := keyHashes(f.Items, prev.keys)
 				if len(f.Items) == len(raw)-n && len(keys) <= maxDigestKeys(len(raw)) {
 					slices.Sort(raw)
-					d.next = &digest{frame: prev.frame, raw: raw, keys: keys}
+					d.next = &docDigest{frame: prev.frame, raw: raw, keys: keys}
 				}
 				return f, nil
 			}
@@ -123,7 +123,7 @@ func (d *deltaParser) parse(body []byte, url, contentType string) (*feeds.Feed, 
 	// one stored item, which skipping it next time takes for granted.
 	if len(f.Items) == len(raw) {
 		slices.Sort(raw)
-		d.next = &digest{frame: frameOf(l.frame, url, contentType, f), raw: raw, keys: keyHashes(f.Items, nil)}
+		d.next = &docDigest{frame: frameOf(l.frame, url, contentType, f), raw: raw, keys: keyHashes(f.Items, nil)}
 	}
 	return f, nil
 }
@@ -193,7 +193,6 @@ type itemLayout struct {
 	items []span // the item (RSS) or entry (Atom) elements, in order
 }
 
-var utf8BOM = []byte("\xef\xbb\xbf")
 
 // splitItems finds the item elements of an RSS or Atom document without
 // parsing it: it follows the markup (comments, CDATA sections, processing
@@ -210,8 +209,8 @@ func splitItems(doc []byte) (itemLayout, bool) {
 		return itemLayout{}, false
 	}
 	i := 0
-	if bytes.HasPrefix(doc, utf8BOM) {
-		i = len(utf8BOM)
+	if bytes.HasPrefix(doc, feeds.UTF8BOM) {
+		i = len(feeds.UTF8BOM)
 	}
 	s := itemSplit{doc: doc, itemDepth: -1, itemParent: -1, inItem: -1}
 	s.h.SetSeed(digestSeed)

@@ -196,7 +196,7 @@ func titles(items []feeds.Item) string {
 }
 
 func TestDeltaParser(t *testing.T) {
-	parse := func(prev *digest, doc []byte, url string) (*deltaParser, *feeds.Feed) {
+	parse := func(prev *docDigest, doc []byte, url string) (*deltaParser, *feeds.Feed) {
 		t.Helper()
 		d := &deltaParser{prev: prev}
 		f, err := d.parse(doc, url, "application/rss+xml")
@@ -260,7 +260,7 @@ func TestDeltaParser(t *testing.T) {
 // TestDeltaParserKeysBounded checks that a digest's keys, which grow as
 // items come and go, are bounded.
 func TestDeltaParserKeysBounded(t *testing.T) {
-	var prev *digest
+	var prev *docDigest
 	full := 0
 	for round := range 200 {
 		var items []string

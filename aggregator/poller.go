@@ -102,7 +102,7 @@ type job struct {
 	ctx  context.Context
 	e    *entry
 	src  feeds.Source // snapshot taken when claimed
-	dg   *digest      // the entry's digest when claimed
+	dg   *docDigest      // the entry's digest when claimed
 	prev prevKind     // the kind of the entry's last failure when claimed
 	host string
 	done func(*Result) // called once; nil when the job never ran (cancelled while waiting)
@@ -350,7 +350,7 @@ func (p *Poller) claimLocked(ctx context.Context, e *entry, done func(*Result)) 
 // settleLocked puts e back in the queue after a fetch, with its new state
 // (nil: unchanged, the fetch did not happen) and digest, or forgets it if
 // removed.
-func (p *Poller) settleLocked(e *entry, st *feeds.FetchState, dg *digest) {
+func (p *Poller) settleLocked(e *entry, st *feeds.FetchState, dg *docDigest) {
 	e.busy = false
 	if e.removed {
 		if p.entries[e.src.ID] == e {
@@ -477,7 +477,7 @@ func hostOf(src feeds.Source) string {
 // fetched is one fetch's outcome, to be saved.
 type fetched struct {
 	src       feeds.Source
-	dg        *digest // the digest the fetch parsed against
+	dg        *docDigest // the digest the fetch parsed against
 	start     time.Time
 	cancelled error // ctx ended before anything was fetched: save nothing
 	resp      *Response
@@ -493,7 +493,7 @@ type fetched struct {
 
 // fetch fetches and parses src against dg, the digest of the document last
 // saved (nil for none), and works out the source's new state.
-func (p *Poller) fetch(ctx context.Context, src feeds.Source, dg *digest) *fetched {
+func (p *Poller) fetch(ctx context.Context, src feeds.Source, dg *docDigest) *fetched {
 	f := &fetched{src: src, dg: dg, start: time.Now(), outcome: OutcomeOK}
 	f.dp.prev, f.dp.parser = dg, p.fetcher.parser
 	resp, err := p.fetcher.fetch(ctx, src, f.dp.parseContext)
@@ -523,7 +523,7 @@ func (p *Poller) fetch(ctx context.Context, src feeds.Source, dg *digest) *fetch
 // save writes what fetch found and logs it. It returns the source's new
 // in-memory state and digest, or a nil state if the fetch was cancelled
 // before anything was fetched, in which case nothing was saved.
-func (p *Poller) save(ctx context.Context, f *fetched, prev prevKind) (*Result, *feeds.FetchState, *digest) {
+func (p *Poller) save(ctx context.Context, f *fetched, prev prevKind) (*Result, *feeds.FetchState, *docDigest) {
 	src := f.src
 	if f.cancelled != nil {
 		return &Result{Source: src, Outcome: OutcomeError, Err: f.cancelled, Elapsed: time.Since(f.start), NextCheck: src.State.NextCheck}, nil, f.dg

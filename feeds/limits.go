@@ -62,7 +62,7 @@ func scanDocument(doc []byte, maxItems int) (layout, error) {
 	if bytes.IndexByte(doc, 0) >= 0 {
 		return layout{}, errUnscannable // not an ASCII-compatible encoding
 	}
-	if start := bytes.TrimLeft(bytes.TrimPrefix(doc, utf8BOM), " \t\r\n"); len(start) == 0 || start[0] != '<' {
+	if start := bytes.TrimLeft(bytes.TrimPrefix(doc, UTF8BOM), " \t\r\n"); len(start) == 0 || start[0] != '<' {
 		return layout{}, errUnscannable // not XML: a JSON feed, or no feed at all
 	}
 	s := docScan{doc: doc, maxItems: maxItems}

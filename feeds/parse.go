@@ -42,7 +42,8 @@ type Feed struct {
 // prologPeek is how much of the document is inspected for an XML declaration.
 const prologPeek = 1024
 
-var utf8BOM = []byte("\xef\xbb\xbf")
+// UTF8BOM is the byte order mark a UTF-8 document may start with.
+var UTF8BOM = []byte("\xef\xbb\xbf")
 
 var encodingDecl = regexp.MustCompile(`^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']`)
 
@@ -126,7 +127,7 @@ func (p Parser) ParseBytes(ctx context.Context, doc []byte, baseURL, contentType
 // a byte order mark, else the XML declaration's, else the Content-Type
 // header's (fromHeader), else "".
 func documentCharset(head []byte, contentType string) (label string, fromHeader bool) {
-	if bytes.HasPrefix(head, utf8BOM) {
+	if bytes.HasPrefix(head, UTF8BOM) {
 		// A byte order mark outranks both the declaration and the header.
 		return "utf-8", false
 	}
