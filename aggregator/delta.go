@@ -48,8 +48,8 @@ func maxDigestKeys(items int) int { return 2*items + 32 }
 // deltaParser parses one fetched document against the digest of the one
 // last saved.
 type deltaParser struct {
-	prev    *docDigest      // nil: parse everything
-	next    *docDigest      // this document's digest, once parsed; nil if it has none
+	prev    *docDigest   // nil: parse everything
+	next    *docDigest   // this document's digest, once parsed; nil if it has none
 	skipped int          // unchanged items left out of the parse
 	parser  feeds.Parser // the limits of each parse
 	ctx     context.Context
@@ -192,7 +192,6 @@ type itemLayout struct {
 	frame uint64 // hash of the XML declaration and of the start tags enclosing the items
 	items []span // the item (RSS) or entry (Atom) elements, in order
 }
-
 
 // splitItems finds the item elements of an RSS or Atom document without
 // parsing it: it follows the markup (comments, CDATA sections, processing

@@ -102,7 +102,7 @@ type job struct {
 	ctx  context.Context
 	e    *entry
 	src  feeds.Source // snapshot taken when claimed
-	dg   *docDigest      // the entry's digest when claimed
+	dg   *docDigest   // the entry's digest when claimed
 	prev prevKind     // the kind of the entry's last failure when claimed
 	host string
 	done func(*Result) // called once; nil when the job never ran (cancelled while waiting)

@@ -135,7 +135,7 @@ type entry struct {
 	index    int          // position in the queue; -1 when not queued
 	busy     bool         // claimed by a fetch (running or waiting for its host)
 	removed  bool         // dropped by SetSources while busy
-	digest   *docDigest      // items of the document last saved; nil: parse the next one whole
+	digest   *docDigest   // items of the document last saved; nil: parse the next one whole
 	polled   bool         // polled since the Poller started: lastKind is known
 	lastKind string       // ErrorKind of the last poll's error, "" if it succeeded
 }
