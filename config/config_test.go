@@ -251,8 +251,8 @@ sections:
 		{feeds.Item{Title: "K8s in production"}, "paas", false},
 		{feeds.Item{Title: "Kubernetes with 5000 nodes"}, "paas", false},
 		{feeds.Item{Title: "Kubernetes 招聘 production"}, "misc", false},
-		{feeds.Item{Title: "SIG notes", SourceName: "Kube"}, "paas", false},
-		{feeds.Item{Summary: "funding", SourceName: "Money"}, "industry", false}, // 1 + 1.5 >= 2
+		{feeds.Item{Title: "SIG notes", Stored: feeds.Stored{SourceName: "Kube"}}, "paas", false},
+		{feeds.Item{Summary: "funding", Stored: feeds.Stored{SourceName: "Money"}}, "industry", false}, // 1 + 1.5 >= 2
 		{feeds.Item{Summary: "funding"}, "misc", false},
 		{feeds.Item{Title: "Sponsored: k8s in production"}, "paas", true},
 	} {

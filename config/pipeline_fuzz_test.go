@@ -118,7 +118,7 @@ func FuzzPipeline(f *testing.F) {
 		}
 		items = append(items, it)
 		for _, s := range cfg.Sources {
-			items = append(items, feeds.Item{Title: title, SourceName: s.Name})
+			items = append(items, feeds.Item{Title: title, Stored: feeds.Stored{SourceName: s.Name}})
 		}
 		for i := range items {
 			checkDecision(t, rs, again, sections, &items[i])

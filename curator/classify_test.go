@@ -26,13 +26,13 @@ func TestSectionsWithoutRules(t *testing.T) {
 		"no rules, source default": {
 			secs: []curator.SectionSpec{{ID: "a"}, {ID: "b"}},
 			opts: curator.Options{Fallback: "b", Sources: []curator.SourceOptions{{Name: "s", Section: "a"}}},
-			item: feeds.Item{Title: "x", SourceName: "s"},
+			item: feeds.Item{Title: "x", Stored: feeds.Stored{SourceName: "s"}},
 			want: "a",
 		},
 		"no rules, bias only": {
 			secs: []curator.SectionSpec{{ID: "a"}, {ID: "b"}},
 			opts: curator.Options{Sources: []curator.SourceOptions{{Name: "s", Bias: map[string]float64{"a": 2}}}},
-			item: feeds.Item{Title: "x", SourceName: "s"},
+			item: feeds.Item{Title: "x", Stored: feeds.Stored{SourceName: "s"}},
 			want: "b",
 		},
 		"rules elsewhere": {

@@ -155,8 +155,8 @@ func TestExplainGolden(t *testing.T) {
 	items := []feeds.Item{
 		{Title: "Kubernetes 落地实践：容器编排", Summary: "<p>Docker &amp; Mesos</p>"},
 		{Title: "K8S 生產環境：5000 节点的集群", Summary: "在生产环境运行 Kubernetes"},
-		{Title: "Mesos 公司完成新一轮融资", SourceName: "TechCrunch"},
-		{Title: "Spotlight on SIG Docs", SourceName: "Kubernetes Blog"},
+		{Title: "Mesos 公司完成新一轮融资", Stored: feeds.Stored{SourceName: "TechCrunch"}},
+		{Title: "Spotlight on SIG Docs", Stored: feeds.Stored{SourceName: "Kubernetes Blog"}},
 		{Title: "Rust 1.0", Summary: "docker"},
 		{Title: "【广告】Docker 企业版限时优惠"},
 	}

@@ -24,7 +24,7 @@ type Labelled struct {
 
 // Item returns the labelled item as the classifier sees it.
 func (l *Labelled) Item() feeds.Item {
-	return feeds.Item{Title: l.Title, Summary: l.Summary, Link: l.Link, SourceName: l.Source, SourceTags: l.Tags}
+	return feeds.Item{Title: l.Title, Summary: l.Summary, Link: l.Link, Stored: feeds.Stored{SourceName: l.Source, SourceTags: l.Tags}}
 }
 
 // Report measures a ruleset against labelled items.

@@ -65,7 +65,7 @@ func TestTrainDeterministic(t *testing.T) {
 	if a.Version() != b.Version() || a.Terms() != b.Terms() || a.Examples() != 7 {
 		t.Fatalf("two trainings: %s/%d and %s/%d terms, %d examples", a.Version(), a.Terms(), b.Version(), b.Terms(), a.Examples())
 	}
-	it := feeds.Item{Title: "Kubernetes 集群的镜像收购", Summary: "<p>acquiring images</p>", SourceName: "TechCrunch", Link: "https://techcrunch.com/x"}
+	it := feeds.Item{Title: "Kubernetes 集群的镜像收购", Summary: "<p>acquiring images</p>", Link: "https://techcrunch.com/x", Stored: feeds.Stored{SourceName: "TechCrunch"}}
 	sa, sb := a.Score(&it, nil), b.Score(&it, nil)
 	for i := range sa {
 		if math.Float64bits(sa[i]) != math.Float64bits(sb[i]) {
@@ -264,7 +264,7 @@ func FuzzLearnedScore(f *testing.F) {
 	f.Add("", "", "", "")
 	f.Add("\xff\xfe容", "&amp;&#x5bb9;", "源", "http://[::1]:80/")
 	f.Fuzz(func(t *testing.T, title, summary, source, link string) {
-		it := feeds.Item{Title: title, Summary: summary, SourceName: source, Link: link}
+		it := feeds.Item{Title: title, Summary: summary, Link: link, Stored: feeds.Stored{SourceName: source}}
 		a, b := m.Score(&it, nil), m.Score(&it, nil)
 		ex := m.Explain(&it, 5)
 		for i := range a {
@@ -351,7 +351,7 @@ func BenchmarkTrain(b *testing.B) {
 
 func TestLearnedExplainText(t *testing.T) {
 	m := curator.Train(learnSections, smallTraining, curator.LearnOptions{})
-	it := feeds.Item{Title: "Microsoft acquires a container startup", Summary: "<p>收购了一家容器公司</p>", SourceName: "TechCrunch"}
+	it := feeds.Item{Title: "Microsoft acquires a container startup", Summary: "<p>收购了一家容器公司</p>", Stored: feeds.Stored{SourceName: "TechCrunch"}}
 	var b strings.Builder
 	if err := m.Explain(&it, 3).WriteText(&b, 0.5); err != nil {
 		t.Fatal(err)

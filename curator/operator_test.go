@@ -193,7 +193,7 @@ func TestSourceOptions(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			it := feeds.Item{Title: tc.title, Summary: tc.summary, SourceName: tc.source}
+			it := feeds.Item{Title: tc.title, Summary: tc.summary, Stored: feeds.Stored{SourceName: tc.source}}
 			d := rs.Classify(&it)
 			ex := rs.Explain(&it)
 			if d.Section != tc.want || ex.Section != tc.want || ex.Decision != tc.decision {
@@ -201,7 +201,7 @@ func TestSourceOptions(t *testing.T) {
 			}
 		})
 	}
-	ex := rs.Explain(&feeds.Item{Title: "Mesos 公司完成新一轮融资", SourceName: "TechCrunch"})
+	ex := rs.Explain(&feeds.Item{Title: "Mesos 公司完成新一轮融资", Stored: feeds.Stored{SourceName: "TechCrunch"}})
 	if ex.Source == nil || ex.Source.Name != "TechCrunch" || ex.Scores[2].Bias != 2.5 || ex.Scores[2].Score != 6.5 || ex.Scores[0].Bias != 0 {
 		t.Errorf("explanation %+v %+v", ex.Source, ex.Scores)
 	}

@@ -70,7 +70,7 @@ func TestTies(t *testing.T) {
 		{"SUSE to acquire a Kubernetes company", "TechCrunch", "industry"}, // the source's default section
 		{"Rust on Kubernetes", "Lobsters", "misc"},                         // misc wins its tie too
 	} {
-		it := feeds.Item{Title: tc.title, SourceName: tc.source}
+		it := feeds.Item{Title: tc.title, Stored: feeds.Stored{SourceName: tc.source}}
 		d := rs.Classify(&it)
 		if d.Section != tc.want || !d.Review {
 			t.Errorf("%q from %q: %s (review %v), want %s marked for review", tc.title, tc.source, d.Section, d.Review, tc.want)

@@ -90,9 +90,8 @@ func TestFields(t *testing.T) {
 		Content:    `<a href="https://docker.com">link</a>`,
 		Categories: []string{"Cloud Native"},
 		Author:     "Ann Lee",
-		Link:       "https://blog.example.com/post/1",
-		SourceName: "Example Blog",
-		SourceTags: []string{"paas"},
+		Link:       "https://blog.example.com/post/1", Stored: feeds.Stored{SourceName: "Example Blog",
+			SourceTags: []string{"paas"}},
 	}
 	cases := []struct {
 		field, kw string
@@ -297,7 +296,7 @@ func ExampleRuleset_Classify() {
 		{Title: "Kubernetes hiring in production"},
 		{Title: "Oracle acquires a database startup"},
 		{Title: "containerd 2.0 is out"},
-		{Title: "Spotlight on SIG Docs", SourceName: "Kubernetes Blog"},
+		{Title: "Spotlight on SIG Docs", Stored: feeds.Stored{SourceName: "Kubernetes Blog"}},
 		{Title: "Sponsored: containerized apps"},
 		{Title: "A new JavaScript framework"},
 	} {
@@ -355,7 +354,7 @@ func FuzzCompile(f *testing.F) {
 			}
 			return
 		}
-		it := feeds.Item{Title: kw + " " + other, Summary: re, SourceName: other}
+		it := feeds.Item{Title: kw + " " + other, Summary: re, Stored: feeds.Stored{SourceName: other}}
 		d1, d2 := rs.Classify(&it), rs.Classify(&it)
 		if d1 != d2 {
 			t.Fatalf("not deterministic: %+v %+v", d1, d2)
@@ -389,7 +388,7 @@ func FuzzClassify(f *testing.F) {
 	f.Add("Cisco acquires a small startup", "the company lays off staff", "", "")
 	f.Add("微软收购一家初创公司", "acquisition ~3", "", "")
 	f.Fuzz(func(t *testing.T, title, summary, link, source string) {
-		it := feeds.Item{Title: title, Summary: summary, Content: summary, Link: link, Categories: []string{title}, SourceName: source}
+		it := feeds.Item{Title: title, Summary: summary, Content: summary, Link: link, Categories: []string{title}, Stored: feeds.Stored{SourceName: source}}
 		d := rs.Classify(&it)
 		ex := rs.Explain(&it)
 		if d.Section != ex.Section || d.Score != ex.Score || d.Excluded != ex.Excluded {

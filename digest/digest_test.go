@@ -107,8 +107,9 @@ func seedItems(t testing.TB) []feeds.Item {
 	day := func(d, h int) time.Time { return time.Date(2016, 6, d, h, 0, 0, 0, sh) }
 	mk := func(id int64, section string, score float64, at time.Time, title, summary, link string) feeds.Item {
 		return feeds.Item{
-			ID: id, Section: section, Score: score, SortTime: at.UTC(), Published: at.UTC(), FetchedAt: at.UTC(),
-			Title: title, Summary: summary, Link: link, SourceName: "容器时代",
+			ID: id, Published: at.UTC(),
+			Title: title, Summary: summary, Link: link, Stored: feeds.Stored{Section: section, Score: score, SortTime: at.UTC(), FetchedAt: at.UTC(),
+				SourceName: "容器时代"},
 		}
 	}
 	return []feeds.Item{
@@ -155,11 +156,15 @@ func seedItems(t testing.TB) []feeds.Item {
 			"javascript:alert(1)"),
 		// English text cut at a sentence, with its summary empty and its
 		// content used instead.
-		{ID: 14, Section: "misc", Score: 1, SortTime: day(25, 7).UTC(), FetchedAt: day(25, 7).UTC(),
-			Title: "The Log: What every software engineer should know", SourceName: "LinkedIn Engineering",
+		{ID: 14,
+			Title:   "The Log: What every software engineer should know",
 			Content: "<p>I joined LinkedIn about six years ago at a particularly interesting time. We were just beginning to run up against the limits of our monolithic, centralized database and needed to start the transition to a portfolio of specialized distributed systems.</p>",
-			Link:    "https://engineering.linkedin.com/distributed-systems/log-what-every-software-engineer-should-know-about-real-time-datas-unifying"},
-		// A section that is not configured, and items outside the week.
+			Link:    "https://engineering.linkedin.com/distributed-systems/log-what-every-software-engineer-should-know-about-real-time-datas-unifying", Stored:
+			// A section that is not configured, and items outside the week.
+			feeds.Stored{Section: "misc", Score: 1, SortTime: day(25, 7).UTC(), FetchedAt: day(25, 7).UTC(),
+				SourceName: "LinkedIn Engineering"},
+		},
+
 		mk(15, "gone", 9, day(22, 7), "不在任何配置的栏目里", "不应出现。", "https://example.com/gone"),
 		mk(16, "misc", 9, day(19, 23), "上一周的文章", "不应出现。", "https://example.com/before"),
 		mk(17, "misc", 9, day(27, 0), "下一周的文章", "不应出现。", "https://example.com/after"),
@@ -540,7 +545,7 @@ func TestIssueUpdated(t *testing.T) {
 	store := &memStore{items: seedItems(t)}
 	// Items of W26, fetched while it ran.
 	for i, at := range []time.Time{time.Date(2016, 6, 28, 3, 0, 0, 0, time.UTC), time.Date(2016, 6, 29, 3, 0, 0, 0, time.UTC)} {
-		store.items = append(store.items, feeds.Item{ID: int64(100 + i), Section: "paas", Score: 5, SortTime: at, Published: at, FetchedAt: at, Title: fmt.Sprint("W26 的文章 ", i)})
+		store.items = append(store.items, feeds.Item{ID: int64(100 + i), Published: at, Title: fmt.Sprint("W26 的文章 ", i), Stored: feeds.Stored{Section: "paas", Score: 5, SortTime: at, FetchedAt: at}})
 	}
 	b := newBuilder(t, store, o)
 	w25, w26 := feeds.Week{Year: 2016, Week: 25}, feeds.Week{Year: 2016, Week: 26}
@@ -569,8 +574,8 @@ func TestIssueUpdated(t *testing.T) {
 	late := time.Date(2016, 7, 18, 0, 0, 0, 0, time.UTC)
 	inWeek := time.Date(2016, 6, 22, 0, 0, 0, 0, time.UTC)
 	store.items = append(store.items,
-		feeds.Item{ID: 200, Section: "paas", Score: 0, SortTime: inWeek, FetchedAt: late, Updated: late, Title: "分数太低"},
-		feeds.Item{ID: 201, Section: "gone", Score: 99, SortTime: inWeek, FetchedAt: late, Title: "不在配置的栏目里"},
+		feeds.Item{ID: 200, Updated: late, Title: "分数太低", Stored: feeds.Stored{Section: "paas", Score: 0, SortTime: inWeek, FetchedAt: late}},
+		feeds.Item{ID: 201, Title: "不在配置的栏目里", Stored: feeds.Stored{Section: "gone", Score: 99, SortTime: inWeek, FetchedAt: late}},
 	)
 	for w, u := range updated() {
 		if !u.Equal(before[w]) {
@@ -579,7 +584,7 @@ func TestIssueUpdated(t *testing.T) {
 	}
 
 	// One it shows moves it, and only it.
-	store.items = append(store.items, feeds.Item{ID: 202, Section: "paas", Score: 50, SortTime: inWeek, FetchedAt: late, Title: "迟到的好文章"})
+	store.items = append(store.items, feeds.Item{ID: 202, Title: "迟到的好文章", Stored: feeds.Stored{Section: "paas", Score: 50, SortTime: inWeek, FetchedAt: late}})
 	after := updated()
 	if !after[w25].Equal(late) {
 		t.Errorf("W25: Updated %v after a late item it shows, want %v", after[w25], late)
@@ -682,8 +687,9 @@ func FuzzMarkdown(f *testing.F) {
 	o.SummaryMax = 0
 	at := time.Date(2016, 6, 21, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, title, summary, link string) {
-		store := &memStore{items: []feeds.Item{{ID: 1, Section: "misc", SortTime: at, FetchedAt: at,
-			Title: title, Summary: summary, Link: link}}}
+		store := &memStore{items: []feeds.Item{{ID: 1,
+			Title: title, Summary: summary, Link: link, Stored: feeds.Stored{Section: "misc", SortTime: at, FetchedAt: at},
+		}}}
 		b := digest.New(store, o, zerolog.Nop())
 		is, err := b.Build(context.Background(), feeds.Week{Year: 2016, Week: 25})
 		if err != nil {

@@ -67,11 +67,13 @@ func TestDigestInJekyll(t *testing.T) {
 		at := time.Date(2016, 6, 20, 10, i, 0, 0, sh).UTC()
 		next := hostileText[(i+1)%len(hostileText)]
 		items = append(items, feeds.Item{
-			ID: int64(i + 1), Section: sections[i%len(sections)].ID, Score: float64(100 - i),
-			SortTime: at, Published: at, FetchedAt: at,
-			Title: html.EscapeString(text), Summary: html.EscapeString(next),
-			Link:       fmt.Sprintf("https://example.com/post/%d?q={{site.email}}&x=\"'<>", i),
-			SourceName: "来源",
+			ID:        int64(i + 1),
+			Published: at,
+			Title:     html.EscapeString(text), Summary: html.EscapeString(next),
+			Link: fmt.Sprintf("https://example.com/post/%d?q={{site.email}}&x=\"'<>", i), Stored: feeds.Stored{Section: sections[i%len(sections)].ID, Score: float64(100 - i),
+				SortTime: at, FetchedAt: at,
+
+				SourceName: "来源"},
 		})
 	}
 	o := seedOptions(t)

@@ -263,7 +263,7 @@ func TestCursor(t *testing.T) {
 			t.Errorf("ParseCursor(%q) = %v", bad, err)
 		}
 	}
-	it := feeds.Item{ID: 7, SortTime: time.UnixMilli(5).UTC()}
+	it := feeds.Item{ID: 7, Stored: feeds.Stored{SortTime: time.UnixMilli(5).UTC()}}
 	if feeds.CursorOf(&it) != (feeds.Cursor{Time: it.SortTime, ID: 7}) {
 		t.Error("CursorOf")
 	}

@@ -68,7 +68,14 @@ type Item struct {
 	Updated    time.Time
 	Hash       string // content hash: changes when the item's text does
 
-	// Filled by the store when reading.
+	// Stored is what the store knows of the item beyond what its feed
+	// said: filled when reading, never set by a parser, ignored when saving.
+	Stored
+}
+
+// Stored is what the store knows of an item beyond what its feed said:
+// where it came from, when, and what the curator and the editor decided.
+type Stored struct {
 	FetchedAt   time.Time
 	SortTime    time.Time // place in the published order; filled by paging queries
 	Section     string

@@ -211,6 +211,9 @@ func checkInvariants(t *testing.T, f *feeds.Feed) {
 		if it.Hash == "" || it.Hash != feeds.ContentHash(it) {
 			t.Errorf("item %d Hash %q, ContentHash gives %q", i, it.Hash, feeds.ContentHash(it))
 		}
+		if !reflect.DeepEqual(it.Stored, feeds.Stored{}) {
+			t.Errorf("item %d: the parser set what only the store knows: %+v", i, it.Stored)
+		}
 		for name, s := range map[string]string{"Title": it.Title, "Summary": it.Summary, "Content": it.Content, "Author": it.Author, "GUID": it.GUID} {
 			if !utf8.ValidString(s) {
 				t.Errorf("item %d %s is not valid UTF-8: %q", i, name, s)

@@ -242,9 +242,9 @@ func testItems() []feeds.Item {
 	mk := func(id int64, section string, t time.Time, title, summary string) feeds.Item {
 		it := feeds.Item{
 			ID: id, Key: fmt.Sprintf("guid:item-%d", id), GUID: fmt.Sprintf("item-%d", id),
-			Section: section, Score: float64(10 - id%7), SortTime: t, Published: t, FetchedAt: t.Add(time.Minute),
-			Title: title, Summary: summary, Link: fmt.Sprintf("https://news.example.cn/2016/%d.html", id),
-			Author: fmt.Sprintf("作者%d", id), Lang: "zh-CN",
+			Published: t,
+			Title:     title, Summary: summary, Link: fmt.Sprintf("https://news.example.cn/2016/%d.html", id),
+			Author: fmt.Sprintf("作者%d", id), Lang: "zh-CN", Stored: feeds.Stored{Section: section, Score: float64(10 - id%7), SortTime: t, FetchedAt: t.Add(time.Minute)},
 		}
 		return src(it, 1+id%3)
 	}

@@ -261,7 +261,7 @@ func TestPagingBefore1970(t *testing.T) {
 			id := int64(100 + i)
 			m.items = append(m.items, feeds.Item{
 				ID: id, SourceID: 1, Key: fmt.Sprintf("guid:old-%d", i), Title: fmt.Sprintf("旧文%d", i),
-				Link: fmt.Sprintf("https://old.example/%d", i), Section: "misc", SortTime: at, Published: at, FetchedAt: testNow,
+				Link: fmt.Sprintf("https://old.example/%d", i), Published: at, Stored: feeds.Stored{Section: "misc", SortTime: at, FetchedAt: testNow},
 			})
 		}
 	})

@@ -50,7 +50,7 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var out daemon.Explained
 	switch {
 	case fs.NArg() == 0 && (*title != "" || *summary != ""):
-		it := feeds.Item{Title: *title, Summary: *summary, SourceName: *source}
+		it := feeds.Item{Title: *title, Summary: *summary, Stored: feeds.Stored{SourceName: *source}}
 		for _, s := range cfg.Sources {
 			if s.Name == *source {
 				it.SourceTags = s.Tags
