@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/feedcurator/feedcurator/feeds"
-	"github.com/feedcurator/feedcurator/internal/atomicfile"
 	"github.com/feedcurator/feedcurator/internal/logkey"
 )
 
@@ -253,7 +250,7 @@ func (b *Builder) Publish(ctx context.Context, w feeds.Week) (*feeds.Issue, erro
 		return nil, err
 	}
 	if o.Dir != "" {
-		if _, err := b.writeFrozen(o.Dir, is); err != nil {
+		if _, err := b.writeMarkdown(o.Dir, is); err != nil {
 			return nil, err
 		}
 	}
@@ -291,23 +288,6 @@ func (b *Builder) freeze(ctx context.Context, o *Options, ed *feeds.EditedIssue)
 	is.Revision = rev
 	b.logger.Info().Str(logkey.Week, w.String()).Int(logkey.Revision, rev).Int(logkey.Items, is.Len()).Msg("digest published")
 	return is, nil
-}
-
-// writeFrozen writes the frozen Markdown of is into dir, replacing what
-// the file held.
-func (b *Builder) writeFrozen(dir string, is *feeds.Issue) (string, error) {
-	name, err := b.FileName(is)
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("write digest %s: %w", is.Week, err)
-	}
-	if _, err := atomicfile.Write(path, b.Markdown(is), 0o644); err != nil {
-		return "", fmt.Errorf("write digest %s: %w", is.Week, err)
-	}
-	return path, nil
 }
 
 // AddURL adds the article at link to the issue of week w, accepted, at

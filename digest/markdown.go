@@ -117,6 +117,12 @@ func (b *Builder) WriteFile(dir string, is *feeds.Issue) (string, error) {
 	if is.Len() == 0 {
 		return "", fmt.Errorf("write digest %s: %w", is.Week, ErrEmpty)
 	}
+	return b.writeMarkdown(dir, is)
+}
+
+// writeMarkdown writes the Markdown of is into dir as WriteFile does, an
+// issue with no items included (a frozen issue is written as published).
+func (b *Builder) writeMarkdown(dir string, is *feeds.Issue) (string, error) {
 	name, err := b.FileName(is)
 	if err != nil {
 		return "", err
