@@ -25,25 +25,8 @@ func TestDemo(t *testing.T) {
 	go func() {
 		done <- Execute(ctx, []string{"demo", "--listen", "127.0.0.1:0", "--database", filepath.Join(t.TempDir(), "demo.db"), "--log-level", "warn"}, &out, &errOut)
 	}()
-	re := regexp.MustCompile(`subscribe to (http://\S+/feeds/all\.atom)`)
-	var url string
-	waitFor(t, "the demo to print its URL", func() bool {
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			url = m[1]
-			return true
-		}
-		return false
-	})
-	var body []byte
-	waitFor(t, "the demo feed to fill", func() bool {
-		resp, err := http.Get(url)
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		body, _ = io.ReadAll(resp.Body)
-		return bytes.Count(body, []byte("<entry")) >= 40
-	})
+	url := demoURL(t, &out)
+	body := demoFeed(t, url)
 	for _, section := range []string{`term="containers"`, `term="paas"`, `term="industry"`, `term="misc"`} {
 		if !bytes.Contains(body, []byte(section)) {
 			t.Errorf("demo feed has no entry in %s", section)
@@ -77,28 +60,11 @@ func TestDemoTwice(t *testing.T) {
 		go func() {
 			done <- Execute(ctx, []string{"demo", "--listen", "127.0.0.1:0", "--database", db, "--log-level", "warn"}, &out, &errOut)
 		}()
-		re := regexp.MustCompile(`subscribe to (http://\S+/feeds/all\.atom)`)
-		var url string
-		waitFor(t, "the demo to print its URL", func() bool {
-			if m := re.FindStringSubmatch(out.String()); m != nil {
-				url = m[1]
-				return true
-			}
-			return false
-		})
+		url := demoURL(t, &out)
 		if run == 2 && !strings.Contains(out.String(), "reused") {
 			t.Errorf("the second run does not say it reused the database:\n%s", out.String())
 		}
-		var body []byte
-		waitFor(t, "the demo feed to fill", func() bool {
-			resp, err := http.Get(url)
-			if err != nil {
-				return false
-			}
-			defer resp.Body.Close()
-			body, _ = io.ReadAll(resp.Body)
-			return bytes.Count(body, []byte("<entry")) >= 40
-		})
+		body := demoFeed(t, url)
 		if run == 2 {
 			// The second run fetches every sample feed again (from its
 			// new port) before the feed is read once more.
@@ -156,4 +122,36 @@ func TestDemoTwice(t *testing.T) {
 		t.Errorf("after two runs: %d sources, %d items (%d near-duplicates), want 5 sources and %d items, none duplicated",
 			st.Sources, st.Items, st.Duplicates, demoItemCount(t))
 	}
+}
+
+// demoURL waits for the demo to print the URL of its feed.
+func demoURL(t *testing.T, out *syncBuffer) string {
+	t.Helper()
+	re := regexp.MustCompile(`subscribe to (http://\S+/feeds/all\.atom)`)
+	var url string
+	waitFor(t, "the demo to print its URL", func() bool {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			url = m[1]
+			return true
+		}
+		return false
+	})
+	return url
+}
+
+// demoFeed waits for the demo's feed at url to hold 40 entries or more and
+// returns it.
+func demoFeed(t *testing.T, url string) []byte {
+	t.Helper()
+	var body []byte
+	waitFor(t, "the demo feed to fill", func() bool {
+		resp, err := http.Get(url)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		body, _ = io.ReadAll(resp.Body)
+		return bytes.Count(body, []byte("<entry")) >= 40
+	})
+	return body
 }
