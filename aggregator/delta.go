@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/internal/xmlscan"
 )
 
 // Most fetches that return a new document return one new item and a dozen
@@ -270,7 +271,7 @@ func (s *itemSplit) markup(i int) (int, bool) {
 		if n < 0 {
 			return 0, false
 		}
-		if pi := rest[:n]; len(s.stack) == 0 && bytes.HasPrefix(pi, []byte("<?xml")) && len(pi) > 5 && isSpace(pi[5]) {
+		if pi := rest[:n]; len(s.stack) == 0 && bytes.HasPrefix(pi, []byte("<?xml")) && len(pi) > 5 && xmlscan.IsSpace(pi[5]) {
 			s.h.Write(pi) // the XML declaration names the encoding
 		}
 		return i + n, true
@@ -314,11 +315,11 @@ func (s *itemSplit) endTag(i int) (int, bool) {
 // item.
 func (s *itemSplit) startTag(i int) (int, bool) {
 	rest := s.doc[i:]
-	k := tagEnd(rest)
+	k := xmlscan.TagEnd(rest)
 	if k < 0 {
 		return 0, false
 	}
-	name := rest[1:tagNameEnd(rest, k)]
+	name := rest[1:xmlscan.TagNameEnd(rest, k)]
 	if len(name) == 0 {
 		return 0, false
 	}
@@ -341,11 +342,11 @@ func (s *itemSplit) startTag(i int) (int, bool) {
 // refuses: a prefixed one, the root, or one at another place in the tree
 // than the first.
 func (s *itemSplit) enterItem(name []byte, start int) bool {
-	local := localName(name)
+	local := xmlscan.LocalName(name)
 	switch {
-	case len(local) != len(name) && isItemName(local):
+	case len(local) != len(name) && xmlscan.IsItemName(local):
 		return false // atom:entry and the like: leave them to the parser
-	case !isItemName(name):
+	case !xmlscan.IsItemName(name):
 		return true
 	case len(s.stack) == 0:
 		return false
@@ -362,48 +363,3 @@ func (s *itemSplit) enterItem(name []byte, start int) bool {
 	s.inItem = start
 	return true
 }
-
-// tagNameEnd returns the end of the name of the tag that tag starts with,
-// whose '>' is at k.
-func tagNameEnd(tag []byte, k int) int {
-	n := 1
-	for n < k && !isSpace(tag[n]) && tag[n] != '/' && tag[n] != '>' {
-		n++
-	}
-	return n
-}
-
-// tagEnd returns the index of the '>' closing the tag that tag starts
-// with, skipping quoted attribute values; -1 if there is none.
-func tagEnd(tag []byte) int {
-	var quote byte
-	for i := 1; i < len(tag); i++ {
-		c := tag[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '>':
-			return i
-		case c == '<':
-			return -1
-		}
-	}
-	return -1
-}
-
-func localName(name []byte) []byte {
-	if i := bytes.LastIndexByte(name, ':'); i >= 0 {
-		return name[i+1:]
-	}
-	return name
-}
-
-func isItemName(name []byte) bool {
-	return string(name) == "item" || string(name) == "entry"
-}
-
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }

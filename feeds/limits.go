@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/feedcurator/feedcurator/internal/xmlscan"
 )
 
 // Limits on the work one document may cost. A feed is read from a server
@@ -177,11 +179,11 @@ func (s *docScan) endTag(i int) (int, error) {
 // namespace work against the limits.
 func (s *docScan) startTag(i int) (int, error) {
 	rest := s.doc[i:]
-	k := tagEnd(rest)
+	k := xmlscan.TagEnd(rest)
 	if k < 0 {
 		return 0, errUnscannable
 	}
-	n := tagNameEnd(rest, k)
+	n := xmlscan.TagNameEnd(rest, k)
 	name := rest[1:n]
 	if len(name) == 0 {
 		return 0, errUnscannable
@@ -190,7 +192,7 @@ func (s *docScan) startTag(i int) (int, error) {
 		if s.l.root != nil {
 			return 0, errUnscannable // a second root
 		}
-		s.l.root = localName(name)
+		s.l.root = xmlscan.LocalName(name)
 	}
 	o := s.enter(name, i)
 	if len(s.stack) >= MaxDepth {
@@ -219,7 +221,7 @@ func (s *docScan) enter(name []byte, start int) scanOpen {
 	if len(s.stack) > 0 {
 		o.ns = s.stack[len(s.stack)-1].ns
 	}
-	if !s.inItem && len(s.stack) >= 1 && len(s.stack) <= 2 && isItemName(localName(name)) {
+	if !s.inItem && len(s.stack) >= 1 && len(s.stack) <= 2 && xmlscan.IsItemName(xmlscan.LocalName(name)) {
 		o.item, s.inItem = true, true
 		s.l.items++
 		if s.l.items > s.maxItems {
@@ -238,16 +240,6 @@ func (s *docScan) leave(o scanOpen, end int) {
 		s.l.cut = append(s.l.cut, span{o.cutFrom, end})
 		s.cutting = false
 	}
-}
-
-// tagNameEnd returns the end of the name of the tag that tag starts with,
-// whose '>' is at k.
-func tagNameEnd(tag []byte, k int) int {
-	n := 1
-	for n < k && !isSpace(tag[n]) && tag[n] != '/' && tag[n] != '>' {
-		n++
-	}
-	return n
 }
 
 // doctypeEnd returns the index of the '>' ending the declaration that d
@@ -281,11 +273,11 @@ func doctypeEnd(d []byte) int {
 func namespaceDecls(attrs []byte) int {
 	n := 0
 	for i := 0; i < len(attrs); {
-		for i < len(attrs) && (isSpace(attrs[i]) || attrs[i] == '/') {
+		for i < len(attrs) && (xmlscan.IsSpace(attrs[i]) || attrs[i] == '/') {
 			i++
 		}
 		start := i
-		for i < len(attrs) && !isSpace(attrs[i]) && attrs[i] != '=' && attrs[i] != '/' {
+		for i < len(attrs) && !xmlscan.IsSpace(attrs[i]) && attrs[i] != '=' && attrs[i] != '/' {
 			i++
 		}
 		if name := attrs[start:i]; bytes.Equal(name, []byte("xmlns")) || bytes.HasPrefix(name, []byte("xmlns:")) {
@@ -313,7 +305,7 @@ func attrValueEnd(attrs []byte, i int) int {
 		}
 		return i + 1 + k + 1
 	}
-	for i < len(attrs) && !isSpace(attrs[i]) {
+	for i < len(attrs) && !xmlscan.IsSpace(attrs[i]) {
 		i++
 	}
 	return i
@@ -322,46 +314,11 @@ func attrValueEnd(attrs []byte, i int) int {
 // skipSpaces returns the index of the first byte of b at or after i that
 // is not a space.
 func skipSpaces(b []byte, i int) int {
-	for i < len(b) && isSpace(b[i]) {
+	for i < len(b) && xmlscan.IsSpace(b[i]) {
 		i++
 	}
 	return i
 }
-
-// tagEnd returns the index of the '>' closing the tag that tag starts
-// with, skipping quoted attribute values; -1 if there is none.
-func tagEnd(tag []byte) int {
-	var quote byte
-	for i := 1; i < len(tag); i++ {
-		c := tag[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '>':
-			return i
-		case c == '<':
-			return -1
-		}
-	}
-	return -1
-}
-
-func localName(name []byte) []byte {
-	if i := bytes.LastIndexByte(name, ':'); i >= 0 {
-		return name[i+1:]
-	}
-	return name
-}
-
-func isItemName(name []byte) bool {
-	return string(name) == "item" || string(name) == "entry"
-}
-
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // cutSpans returns doc without the spans, which are in order and disjoint.
 func cutSpans(doc []byte, spans []span) []byte {
