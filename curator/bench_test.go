@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/feedcurator/feedcurator/config"
+	"github.com/feedcurator/feedcurator/curator"
 	"github.com/feedcurator/feedcurator/feeds"
 )
 
@@ -45,14 +46,11 @@ func benchItems(n int) []feeds.Item {
 // BenchmarkClassify classifies 100k items with the rules of
 // config.example.yaml and reports items per second on one goroutine.
 func BenchmarkClassify(b *testing.B) {
-	cfg, err := config.Load(filepath.Join("..", "config.example.yaml"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	rs, err := cfg.Ruleset()
-	if err != nil {
-		b.Fatal(err)
-	}
+	benchClassify(b, exampleRuleset(b))
+}
+
+// benchClassify classifies 100k items with rs and reports items per second.
+func benchClassify(b *testing.B, rs *curator.Ruleset) {
 	items := benchItems(100_000)
 	b.ReportAllocs()
 	b.ResetTimer()

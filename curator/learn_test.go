@@ -327,15 +327,7 @@ func BenchmarkClassifyLearned(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	items := benchItems(100_000)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		for j := range items {
-			rs.Classify(&items[j])
-		}
-	}
-	b.ReportMetric(float64(b.N*len(items))/b.Elapsed().Seconds(), "items/s")
+	benchClassify(b, rs)
 }
 
 // BenchmarkTrain is retraining from scratch on every labelled item of the
