@@ -104,24 +104,13 @@ func TestArchiveImport(t *testing.T) {
 // TestRulesEvalFolds cross-validates over the past issues of
 // digest/testdata/archive once they are imported, with the learning curve.
 func TestRulesEvalFolds(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "db")
-	db, err := sqlite.Open(ctx, dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	cfg := filepath.Join("..", "..", "config.example.yaml")
-	if _, errOut, err := runArchive(t, "import", "--config", cfg, "--database", dbPath, filepath.Join("..", "..", "digest", "testdata", "archive")); err != nil {
-		t.Fatalf("import: %v %s", err, errOut)
-	}
+	cfg, dbPath := importTestArchive(t)
 	args := []string{"--config", cfg, "--database", dbPath, "--folds", "5", "--json", filepath.Join("..", "..", "curator", "testdata", "labelled", "feeds.yaml")}
 	if !wantsFolds(args) || wantsFolds([]string{"--config", "x", "labelled.yaml"}) || !wantsFolds([]string{"-folds=3"}) {
 		t.Error("wantsFolds")
 	}
 	var out, errOut bytes.Buffer
-	if err := cmdRulesEvalFolds(ctx, args, &out, &errOut); err != nil {
+	if err := cmdRulesEvalFolds(context.Background(), args, &out, &errOut); err != nil {
 		t.Fatalf("rules eval --folds: %v %s", err, errOut.String())
 	}
 	var got foldsOut
@@ -133,7 +122,7 @@ func TestRulesEvalFolds(t *testing.T) {
 		t.Errorf("rules eval --folds: %+v", got)
 	}
 	out.Reset()
-	if err := cmdRulesEvalFolds(ctx, args[:len(args)-2], &out, &errOut); err != nil {
+	if err := cmdRulesEvalFolds(context.Background(), args[:len(args)-2], &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "5-fold cross-validation over") || !strings.Contains(out.String(), "learning curve, measured on the last 4 issues") {
@@ -146,19 +135,7 @@ func TestRulesEvalFolds(t *testing.T) {
 // precision and the stored items a rule of it would move, and a YAML
 // snippet to paste.
 func TestRulesSuggest(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "db")
-	db, err := sqlite.Open(ctx, dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	cfg := filepath.Join("..", "..", "config.example.yaml")
-	archive := filepath.Join("..", "..", "digest", "testdata", "archive")
-	if _, errOut, code := run(t, "archive", "import", "--config", cfg, "--database", dbPath, archive); code != 0 {
-		t.Fatalf("archive import: %s", errOut)
-	}
+	cfg, dbPath := importTestArchive(t)
 	out, errOut, code := run(t, "rules", "suggest", "--config", cfg, "--database", dbPath, "--json", "--min-precision", "0.9")
 	if code != 0 {
 		t.Fatalf("rules suggest: exit %d %s", code, errOut)
@@ -180,4 +157,22 @@ func TestRulesSuggest(t *testing.T) {
 		!strings.Contains(text, "keywords: [") {
 		t.Errorf("rules suggest:\n%s", text)
 	}
+}
+
+// importTestArchive imports the past issues of digest/testdata/archive
+// into a new database with the example configuration, and returns the two.
+func importTestArchive(t *testing.T) (cfg, dbPath string) {
+	t.Helper()
+	dbPath = filepath.Join(t.TempDir(), "db")
+	db, err := sqlite.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	cfg = filepath.Join("..", "..", "config.example.yaml")
+	archive := filepath.Join("..", "..", "digest", "testdata", "archive")
+	if _, errOut, code := run(t, "archive", "import", "--config", cfg, "--database", dbPath, archive); code != 0 {
+		t.Fatalf("archive import: %s", errOut)
+	}
+	return cfg, dbPath
 }
