@@ -271,9 +271,54 @@ func (db *DB) SetEntryState(ctx context.Context, w feeds.Week, id int64, state f
 		return fmt.Errorf("entry %d of issue %s: unknown state %q", id, w, state)
 	}
 	return db.editEntry(ctx, "set state of", w, id, now, func(tx *sql.Tx, _ string, _ int) error {
-		_, err := tx.ExecContext(ctx, `UPDATE issue_entries SET state = ? WHERE id = ?`, string(state), id)
-		return err
+		if _, err := tx.ExecContext(ctx, `UPDATE issue_entries SET state = ? WHERE id = ?`, string(state), id); err != nil {
+			return err
+		}
+		return rejectedLabel(ctx, tx, w, id, state == feeds.EntryRejected, now)
 	})
+}
+
+// rejectedLabel keeps the label of a rejection in step with entry id's
+// decision: a rejected stored item is a "not for the digest" example
+// (OriginRejected, in the section the issue had it in); any other decision
+// withdraws it. An added URL is no stored item and labels nothing.
+func rejectedLabel(ctx context.Context, tx *sql.Tx, w feeds.Week, id int64, rejected bool, now time.Time) error {
+	if !rejected {
+		_, err := tx.ExecContext(ctx, `DELETE FROM labels WHERE key = 'rejected:' ||
+			(SELECT item_id FROM issue_entries WHERE id = ? AND item_id IS NOT NULL)`, id)
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO labels (origin, key, item_id, section, issue, at, title, summary,
+			link, source, canonical_url, title_key, labelled_at)
+		SELECT '`+OriginRejected+`', 'rejected:' || i.id, i.id, e.section, ?, i.sort_time, i.title,
+			coalesce(t.summary, ''), i.link, s.name, i.canonical_url, i.title_key, ?
+		FROM issue_entries e JOIN items i ON i.id = e.item_id JOIN sources s ON s.id = i.source_id
+			LEFT JOIN item_text t ON t.id = i.id
+		WHERE e.id = ?
+		ON CONFLICT (key) DO UPDATE SET section = excluded.section, issue = excluded.issue,
+			labelled_at = excluded.labelled_at`, w.String(), now.UnixMilli(), id)
+	return err
+}
+
+// publishedLabels makes the stored items that w's issue publishes labelled
+// examples (OriginPublished) in the section it publishes them in, replacing
+// the labels of its earlier publication. An item the editor moved keeps its
+// move's label, which says the same.
+func publishedLabels(ctx context.Context, tx *sql.Tx, w feeds.Week, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM labels WHERE origin = '`+OriginPublished+`' AND issue = ?`, w.String()); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO labels (origin, key, item_id, section, issue, at, title, summary,
+			link, source, canonical_url, title_key, labelled_at)
+		SELECT '`+OriginPublished+`', 'published:' || i.id, i.id, e.section, e.week, i.sort_time, i.title,
+			coalesce(t.summary, ''), i.link, s.name, i.canonical_url, i.title_key, ?
+		FROM issue_entries e JOIN items i ON i.id = e.item_id JOIN sources s ON s.id = i.source_id
+			LEFT JOIN item_text t ON t.id = i.id
+		WHERE e.week = ? AND e.state = 'accepted' AND s.archive = 0
+			AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.key = 'item:' || i.id AND l.origin = '`+OriginMoved+`')
+		ON CONFLICT (key) DO UPDATE SET section = excluded.section, issue = excluded.issue,
+			labelled_at = excluded.labelled_at`, now.UnixMilli(), w.String())
+	return err
 }
 
 // MoveEntry moves entry id to section at position (1 for the first; 0 or
@@ -572,7 +617,10 @@ func (db *DB) PublishIssue(ctx context.Context, w feeds.Week, is *feeds.Issue, n
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE issues SET state = 'published', revision = ?, frozen = ?,
 			published_at = coalesce(published_at, ?) WHERE week = ?`, rev, string(b), now.UnixMilli(), w.String())
-		return err
+		if err != nil {
+			return err
+		}
+		return publishedLabels(ctx, tx, w, now)
 	})
 	return rev, err
 }

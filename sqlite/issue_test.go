@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -151,4 +152,94 @@ func TestIssueStore(t *testing.T) {
 	if err := db.SetEntryRelated(ctx, w, entry[ids[0]], []feeds.RelatedLink{{ItemID: 999999}}, now); !errors.Is(err, feeds.ErrNotFound) {
 		t.Errorf("related to no item: %v", err)
 	}
+}
+
+// TestIssueLabels: the editor's issues teach the curator. A rejected item
+// is a "not for the digest" example until it is accepted again; publishing
+// labels the items the issue keeps, in the section it publishes them in, and
+// a re-publication replaces those labels; a moved item keeps its move's.
+func TestIssueLabels(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	w := feeds.Week{Year: 2016, Week: 26}
+	ids := issueItems(t, db, 3, 0)
+	now := time.Date(2016, 6, 29, 0, 0, 0, 0, time.UTC)
+	var cands []feeds.IssueEntry
+	for _, id := range ids {
+		cands = append(cands, feeds.IssueEntry{ItemID: id, Section: "a", Title: fmt.Sprint(id)})
+	}
+	if _, err := db.SyncIssue(ctx, w, cands, now); err != nil {
+		t.Fatal(err)
+	}
+	ed, err := db.EditedIssue(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := map[int64]int64{}
+	for _, e := range ed.Entries {
+		entry[e.ItemID] = e.ID
+	}
+	// labels returns "origin:section" per item ID, failing on two labels
+	// of one item.
+	labels := func() map[int64]string {
+		t.Helper()
+		ex, err := db.Examples(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[int64]string{}
+		for _, e := range ex {
+			if prev, dup := out[e.ItemID]; dup {
+				t.Errorf("item %d has two labels: %s and %s:%s", e.ItemID, prev, e.Origin, e.Section)
+			}
+			out[e.ItemID] = e.Origin + ":" + e.Section
+			if e.Issue != w {
+				t.Errorf("label of item %d is of week %s, want %s", e.ItemID, e.Issue, w)
+			}
+		}
+		return out
+	}
+	check := func(when string, want map[int64]string) {
+		t.Helper()
+		if got := labels(); !maps.Equal(got, want) {
+			t.Errorf("%s: labels %v, want %v", when, got, want)
+		}
+	}
+	v0, _ := db.LabelsVersion(ctx)
+	if err := db.SetEntryState(ctx, w, entry[ids[0]], feeds.EntryRejected, now); err != nil {
+		t.Fatal(err)
+	}
+	check("after a reject", map[int64]string{ids[0]: "rejected:a"})
+	ex, _ := db.Examples(ctx, nil)
+	if len(ex) != 1 || !ex[0].Hidden() || ex[0].Title != "item 0" || ex[0].Source != "s" {
+		t.Errorf("the rejection's example: %+v, want a hidden one with the item's text and source", ex)
+	}
+	if v1, _ := db.LabelsVersion(ctx); v1 == v0 {
+		t.Errorf("a rejection left the labels version at %s", v1)
+	}
+	if err := db.SetEntryState(ctx, w, entry[ids[0]], feeds.EntryLater, now); err != nil {
+		t.Fatal(err)
+	}
+	check("after later", map[int64]string{})
+	if err := db.SetEntryState(ctx, w, entry[ids[0]], feeds.EntryRejected, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MoveEntry(ctx, w, entry[ids[1]], "b", 0, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PublishIssue(ctx, w, &feeds.Issue{Week: w}, now); err != nil {
+		t.Fatal(err)
+	}
+	check("after publishing", map[int64]string{ids[0]: "rejected:a", ids[1]: "moved:b", ids[2]: "published:a"})
+	// A correction: the third item goes, the first comes back.
+	if err := db.SetEntryState(ctx, w, entry[ids[2]], feeds.EntryRejected, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetEntryState(ctx, w, entry[ids[0]], feeds.EntryAccepted, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PublishIssue(ctx, w, &feeds.Issue{Week: w}, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	check("after a re-publication", map[int64]string{ids[0]: "published:a", ids[1]: "moved:b", ids[2]: "rejected:a"})
 }

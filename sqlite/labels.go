@@ -16,6 +16,11 @@ const (
 	OriginImported = "imported" // an item of a past issue, or of a labelled file
 	OriginMoved    = "moved"    // the editor moved the item to the section
 	OriginHidden   = "hidden"   // the editor hid the item: not for the digest
+	// OriginPublished: the editor kept the item in a published issue.
+	OriginPublished = "published"
+	// OriginRejected: the editor rejected the item from an issue: not for
+	// the digest, though the feeds still carry it.
+	OriginRejected = "rejected"
 )
 
 // archiveConfigURL identifies the one source that holds the items of every
@@ -65,7 +70,7 @@ type ImportStats struct {
 // Example is a labelled example, for measuring and training the curator.
 type Example struct {
 	ID      int64  `json:"id"`
-	Origin  string `json:"origin"` // OriginImported, OriginMoved or OriginHidden
+	Origin  string `json:"origin"` // OriginImported, OriginMoved, OriginHidden, OriginPublished or OriginRejected
 	ItemID  int64  `json:"item_id,omitempty"`
 	Section string `json:"section"` // for a hide, the section the item was in
 	// Issue is the week of the issue the example comes from: the imported
@@ -79,7 +84,7 @@ type Example struct {
 }
 
 // Hidden reports whether the example says "not for the digest".
-func (e *Example) Hidden() bool { return e.Origin == OriginHidden }
+func (e *Example) Hidden() bool { return e.Origin == OriginHidden || e.Origin == OriginRejected }
 
 // ImportIssue stores the items of a past issue as published items of the
 // archive source (created on first use): in their section, which no
