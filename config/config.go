@@ -34,6 +34,7 @@ type Config struct {
 	Publish   Publish               `yaml:"publish"`
 	Digest    Digest                `yaml:"digest"`
 	Admin     Admin                 `yaml:"admin"`
+	Desk      Desk                  `yaml:"desk"`
 	Retention Retention             `yaml:"retention"`
 	Sources   []Source              `yaml:"sources"`
 	Sections  []curator.SectionSpec `yaml:"sections"`
@@ -259,6 +260,7 @@ var (
 	ErrInvalidAddr  = errors.New("not a host:port address")
 	ErrInvalidLevel = errors.New("unknown log level")
 	ErrInvalidID    = errors.New("invalid section id")
+	ErrInvalidValue = errors.New("invalid value")
 )
 
 // ValidationError is one problem in a configuration file.
@@ -302,6 +304,7 @@ func (c *Config) Validate() error {
 	}
 	c.validatePublish(bad)
 	c.validateDigest(bad)
+	c.validateDesk(bad)
 	c.validateSources(bad)
 	c.validateSections(bad)
 	return errors.Join(errs...)

@@ -288,3 +288,86 @@ func doubleQuoted(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+// SetDeskPasswordHash returns the configuration file data with
+// desk.password_hash set to hash, edited as text like AddSources: an
+// existing password_hash line is replaced (its comment kept), else the key
+// is added to the desk section, else a desk section is appended. A desk
+// section written as a flow mapping ({...}) is refused: edit it by hand.
+func SetDeskPasswordHash(data []byte, hash string) ([]byte, error) {
+	root, err := mappingRoot(data)
+	if err != nil {
+		return nil, err
+	}
+	value := "password_hash: " + scalar(hash)
+	lines := splitLines(data)
+	var desk *yaml.Node
+	deskLine := 0
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "desk" {
+			deskLine, desk = root.Content[i].Line, root.Content[i+1]
+		}
+	}
+	switch {
+	case desk == nil:
+		var b bytes.Buffer
+		b.Write(data)
+		if len(data) > 0 && !bytes.HasSuffix(data, []byte("\n")) {
+			b.WriteByte('\n')
+		}
+		b.WriteString("desk:\n  " + value + "\n")
+		return b.Bytes(), nil
+	case desk.Kind == yaml.ScalarNode && desk.Tag == "!!null":
+		// "desk:", "desk: ~" or "desk: null": the key alone, then the value.
+		head := "desk:"
+		if c := desk.LineComment; c != "" && desk.Line == deskLine {
+			head += " " + c
+		}
+		lines[deskLine-1] = head + "\n"
+		return insertLine(lines, deskLine, "  "+value), nil
+	case desk.Kind != yaml.MappingNode || desk.Style&yaml.FlowStyle != 0:
+		return nil, fmt.Errorf("line %d: desk is not a block mapping; set desk.password_hash by hand", deskLine)
+	}
+	for i := 0; i+1 < len(desk.Content); i += 2 {
+		k, v := desk.Content[i], desk.Content[i+1]
+		if k.Value != "password_hash" {
+			continue
+		}
+		if v.Kind != yaml.ScalarNode || v.Line != k.Line || strings.Contains(v.Value, "\n") {
+			return nil, fmt.Errorf("line %d: desk.password_hash is not a one-line value; set it by hand", k.Line)
+		}
+		line := lines[k.Line-1]
+		nl := ""
+		if strings.HasSuffix(line, "\n") {
+			nl = "\n"
+		}
+		out := line[:k.Column-1] + value
+		if v.LineComment != "" {
+			out += " " + v.LineComment
+		}
+		lines[k.Line-1] = out + nl
+		return []byte(strings.Join(lines, "")), nil
+	}
+	if len(desk.Content) == 0 {
+		return insertLine(lines, deskLine, "  "+value), nil
+	}
+	first := desk.Content[0]
+	indent := lines[first.Line-1][:first.Column-1]
+	return insertLine(lines, deskLine, indent+value), nil
+}
+
+// insertLine returns lines with text inserted as a line after line after
+// (1-based), ending the line before it if it had no newline.
+func insertLine(lines []string, after int, text string) []byte {
+	var b bytes.Buffer
+	for i, l := range lines {
+		b.WriteString(l)
+		if i+1 == after {
+			if !strings.HasSuffix(l, "\n") {
+				b.WriteByte('\n')
+			}
+			b.WriteString(text + "\n")
+		}
+	}
+	return b.Bytes()
+}

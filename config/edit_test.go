@@ -108,3 +108,57 @@ func TestAddSourcesToAConfigWithout(t *testing.T) {
 		t.Error("a YAML list accepted as a configuration")
 	}
 }
+
+// TestSetDeskPasswordHash: the hash goes where the file keeps desk
+// settings, every other byte stays, and the result is a valid
+// configuration with that hash; a second run replaces the first.
+func TestSetDeskPasswordHash(t *testing.T) {
+	const h1 = "$2a$12$abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0"
+	const h2 = "$2b$10$./0123456789./0123456789./0123456789./0123456789./012"
+	base := "database: feeds.db\nsources:\n  - {name: a, url: \"https://a.example/feed\"}\nsections:\n  - id: misc\n    title: 大杂烩\n"
+	cases := []struct{ name, in, want string }{
+		{"no desk", base, base + "desk:\n  password_hash: " + h1 + "\n"},
+		{"no newline at the end", strings.TrimSuffix(base, "\n"), base + "desk:\n  password_hash: " + h1 + "\n"},
+		{"empty desk", "desk:\n" + base, "desk:\n  password_hash: " + h1 + "\n" + base},
+		{"null desk with comment", "desk: ~ # the editor's\n" + base, "desk: # the editor's\n  password_hash: " + h1 + "\n" + base},
+		{"desk without the key", base + "desk:\n    allow_remote: false\n", base + "desk:\n    password_hash: " + h1 + "\n    allow_remote: false\n"},
+		{"replace", base + "desk:\n  allow_remote: false\n  password_hash: \"old\" # set by passwd\n# end\n",
+			base + "desk:\n  allow_remote: false\n  password_hash: " + h1 + " # set by passwd\n# end\n"},
+	}
+	for _, c := range cases {
+		out, err := config.SetDeskPasswordHash([]byte(c.in), h1)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if string(out) != c.want {
+			t.Errorf("%s:\n%s\nwant\n%s", c.name, out, c.want)
+			continue
+		}
+		cfg, err := config.Parse(strings.NewReader(string(out)), "x.yaml")
+		if err != nil || cfg.Desk.PasswordHash != h1 {
+			t.Errorf("%s: the edited file reads %+v, %v", c.name, cfg, err)
+			continue
+		}
+		again, err := config.SetDeskPasswordHash(out, h2)
+		if err != nil || strings.Count(string(again), "password_hash") != 1 || !strings.Contains(string(again), h2) {
+			t.Errorf("%s: a second hash gives\n%s\n%v", c.name, again, err)
+		}
+	}
+	if _, err := config.SetDeskPasswordHash([]byte(base+"desk: {allow_remote: true}\n"), h1); err == nil {
+		t.Error("a flow-style desk section was edited")
+	}
+	if _, err := config.SetDeskPasswordHash([]byte("- a\n"), h1); err == nil {
+		t.Error("a YAML list was edited as a configuration")
+	}
+}
+
+// TestDeskPasswordHashValidated: a password_hash that is no bcrypt hash
+// (a password written in clear, say) is refused, naming the field and line.
+func TestDeskPasswordHashValidated(t *testing.T) {
+	in := "database: feeds.db\nsources:\n  - {name: a, url: \"https://a.example/feed\"}\nsections:\n  - id: misc\n    title: misc\ndesk:\n  password_hash: hunter22\n"
+	_, err := config.Parse(strings.NewReader(in), "x.yaml")
+	if err == nil || !strings.Contains(err.Error(), "desk.password_hash") || !strings.Contains(err.Error(), "x.yaml:8") {
+		t.Errorf("a clear password as hash: %v", err)
+	}
+}
