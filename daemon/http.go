@@ -27,7 +27,8 @@ const schedulerStale = time.Minute
 const healthEvery = 10 * time.Second
 
 // Handler is the daemon's HTTP surface: the publisher's feeds and pages,
-// plus health, metrics, explanations and admin endpoints.
+// plus health, metrics, explanations, admin endpoints and the editor's
+// desk.
 func (m *Main) Handler() http.Handler {
 	pub := m.Publisher.Handler()
 	mux := http.NewServeMux()
@@ -36,6 +37,7 @@ func (m *Main) Handler() http.Handler {
 	mux.HandleFunc("GET /items/{id}/explain", m.serveExplain)
 	mux.Handle("GET /metrics", m.metrics.handler())
 	mux.Handle("POST /admin/reload", m.adminOnly(http.HandlerFunc(m.serveReload)))
+	mux.Handle("/desk/", m.Desk)
 	return m.metrics.instrument(mux, pub)
 }
 

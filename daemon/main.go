@@ -21,6 +21,7 @@ import (
 	"github.com/feedcurator/feedcurator/aggregator"
 	"github.com/feedcurator/feedcurator/config"
 	"github.com/feedcurator/feedcurator/curator"
+	"github.com/feedcurator/feedcurator/desk"
 	"github.com/feedcurator/feedcurator/digest"
 	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/internal/gctune"
@@ -56,6 +57,7 @@ type Main struct {
 	Curator   *curator.Curator
 	Publisher *publisher.Publisher
 	Digest    *digest.Builder
+	Desk      *desk.Desk // the editor's desk, at /desk/
 
 	// Addr is the address the HTTP server listens on, known once Open returns.
 	Addr string
@@ -146,6 +148,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Curator = curator.New(m.DB, rs, cfg.Curator.Interval.Duration, m.Logger)
 	m.Digest = digest.New(m.DB, DigestOptions(cfg), m.Logger)
 	m.Publisher = publisher.New(m.DB, m.publishOptions(cfg, ""), m.Logger)
+	m.Desk = m.newDesk()
 	m.Logger.Info().Str(logkey.Database, dbPath).Int(logkey.Sources, len(sources)).
 		Str(logkey.RulesVer, rs.Version()).Int(logkey.GCPercent, gctune.Apply()).Msg("store opened")
 	return nil

@@ -96,6 +96,8 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdArchive(ctx, args[1:], stdout, stderr)
 	case "issue":
 		err = cmdIssue(ctx, args[1:], stdout, stderr)
+	case "desk":
+		err = cmdDesk(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		err = cmdVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
@@ -184,6 +186,8 @@ publishing:
            note [ENTRY] TEXT | related ENTRY [ITEM|URL]... | add-url SECTION URL | check |
            publish | auto-publish on|off
                            the week's issue: a stored draft, edited, checked, frozen when published
+  desk passwd --config FILE [--password-file FILE|-]
+                           set the password of the editor's desk (/desk/, the same issue in a browser)
   digest   --config FILE [--week 2016-W26] [--out DIR|-]   build a week's digest issue (Markdown)
   export-opml --config FILE [-o FILE]   the sources as OPML
   import-opml --config FILE OPML-FILE   add an OPML file's feeds to the configuration's sources
