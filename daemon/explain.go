@@ -11,6 +11,7 @@ import (
 	"github.com/feedcurator/feedcurator/curator"
 	"github.com/feedcurator/feedcurator/feeds"
 	"github.com/feedcurator/feedcurator/internal/logkey"
+	"github.com/feedcurator/feedcurator/internal/webguard"
 	"github.com/feedcurator/feedcurator/sqlite"
 )
 
@@ -55,7 +56,7 @@ func (m *Main) serveExplain(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, err := ExplainStored(r.Context(), m.DB, m.Curator.Ruleset(), id)
-	if errors.Is(err, feeds.ErrNotFound) || (err == nil && out.Unpublished && (crossSite(r) || m.adminAuth(r) != authOK)) {
+	if errors.Is(err, feeds.ErrNotFound) || (err == nil && out.Unpublished && (webguard.CrossSite(r) || m.adminAuth(r) != authOK)) {
 		// What is not published is the administrator's to see.
 		http.NotFound(w, r)
 		return

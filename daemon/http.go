@@ -5,15 +5,13 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/feedcurator/feedcurator/internal/logkey"
+	"github.com/feedcurator/feedcurator/internal/webguard"
 	"github.com/feedcurator/feedcurator/sqlite"
 )
 
@@ -131,7 +129,7 @@ func (m *Main) serveHealth(w http.ResponseWriter, r *http.Request) {
 // whatever it carries. Failed tokens are rate-limited per client address.
 func (m *Main) adminOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if crossSite(r) {
+		if webguard.CrossSite(r) {
 			http.Error(w, "cross-site requests are refused", http.StatusForbidden)
 			return
 		}
@@ -163,12 +161,12 @@ const (
 func (m *Main) adminAuth(r *http.Request) authResult {
 	token := m.config().Admin.Token
 	if token == "" {
-		if fromLoopback(r) && !proxied(r) {
+		if webguard.FromLoopback(r) && !webguard.Proxied(r) {
 			return authOK
 		}
 		return authLoopbackOnly
 	}
-	client := clientHost(r)
+	client := webguard.ClientHost(r)
 	if m.failures.limited(client, time.Now()) {
 		return authLimited
 	}
@@ -181,46 +179,6 @@ func (m *Main) adminAuth(r *http.Request) authResult {
 		m.Logger.Warn().Str(logkey.Remote, client).Str(logkey.Path, r.URL.Path).Msg("admin token refused")
 	}
 	return authNeedsToken
-}
-
-// crossSite reports whether a browser sent r for a page of another origin:
-// Sec-Fetch-Site says so, or Origin names another host than the request's.
-// Clients that are not browsers (curl, feedcurator reload) send neither.
-func crossSite(r *http.Request) bool {
-	switch r.Header.Get("Sec-Fetch-Site") {
-	case "", "same-origin", "none":
-	default:
-		return true
-	}
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return false
-	}
-	u, err := url.Parse(origin)
-	return err != nil || origin == "null" || !strings.EqualFold(u.Host, r.Host)
-}
-
-// proxied reports whether r came through a proxy that said so.
-func proxied(r *http.Request) bool {
-	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip", "Via"} {
-		if r.Header.Get(h) != "" {
-			return true
-		}
-	}
-	return false
-}
-
-func fromLoopback(r *http.Request) bool {
-	ip := net.ParseIP(clientHost(r))
-	return ip != nil && ip.IsLoopback()
-}
-
-func clientHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // failWindow and failLimit bound guessing the admin token: at most

@@ -34,7 +34,7 @@ func TestDeps(t *testing.T) {
 		// The desk's tests import sqlite too (test imports are not in .Imports).
 		"desk":              {"feeds", "digest", "curator", "internal/logkey", "internal/webguard"},
 		"internal/webguard": {},
-		"daemon": {"config", "aggregator", "curator", "publisher", "digest", "sqlite", "feeds",
+		"daemon": {"config", "aggregator", "curator", "publisher", "digest", "desk", "sqlite", "feeds", "internal/webguard",
 			"internal/logkey", "internal/gctune", "internal/atomicfile"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
