@@ -77,6 +77,8 @@ func settingChanges(dir string) map[string]func(string) string {
 		"digest.tags":              add("digest:\n  tags: [技术]\n"),
 		"digest.interval":          add("digest:\n  interval: 2m\n"),
 		"admin.token":              add("admin:\n  token: s3cret\n"),
+		"desk.password_hash":       add("desk:\n  password_hash: $2a$12$abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0\n"),
+		"desk.allow_remote":        add("desk:\n  allow_remote: true\n"),
 		"retention.max_age":        add("retention:\n  max_age: 30d\n"),
 		"retention.max_per_source": add("retention:\n  max_per_source: 500\n"),
 		"retention.interval":       add("retention:\n  interval: 5m\n"),
