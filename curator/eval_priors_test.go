@@ -75,7 +75,9 @@ func TestSourcePriors(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Correct decisions of the rules as configured, per set: every item and
-	// the items of sources with settings, as measured. No set may lose any.
+	// the items of sources with settings, as measured when the default
+	// section became a prior (the same as before: with the rules alone, the
+	// prior changed no decision on these sets). No set may lose any.
 	floor := map[string][2]int{
 		"tune.yaml":    {160, 10},
 		"holdout.yaml": {94, 3},
@@ -149,8 +151,11 @@ func TestSourcePriors(t *testing.T) {
 			total[name]-got[name], total[name], total[name]-gotBare[name], total[name])
 	}
 	t.Log(b.String())
-	// As measured: no set may lose a decision.
-	cvFloor := map[string]int{"holdout.yaml": 94, "feeds.yaml": 63, "sources.yaml": 55, "archive": 169, "sourced": 75}
+	// As measured: the default section's prior decides one close call of
+	// sources.yaml the learned part had tipped the wrong way (Docker Blog,
+	// "9 Tips for Containerizing Your Node.js Application": paas before,
+	// containers now) and loses none.
+	cvFloor := map[string]int{"holdout.yaml": 94, "feeds.yaml": 63, "sources.yaml": 56, "archive": 169, "sourced": 76}
 	for name, f := range cvFloor {
 		if c, cb := total[name]-got[name], total[name]-gotBare[name]; c < f || c < cb {
 			t.Errorf("rules+learned on %s: %d of %d correct, want at least %d and no fewer than without the source settings (%d)", name, c, total[name], f, cb)
