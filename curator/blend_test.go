@@ -66,8 +66,8 @@ func TestWithModel(t *testing.T) {
 	}
 	learnedSomewhere := false
 	for _, s := range ex.Scores {
-		if math.Abs(s.Score-(s.Rules+s.Bias+s.Learned)) > 1e-9 {
-			t.Errorf("%s: score %v is not rules %v + bias %v + learned %v", s.Section, s.Score, s.Rules, s.Bias, s.Learned)
+		if math.Abs(s.Score-(s.Rules+s.Bias+s.SourceDefault+s.Learned)) > 1e-9 {
+			t.Errorf("%s: score %v is not rules %v + bias %v + source default %v + learned %v", s.Section, s.Score, s.Rules, s.Bias, s.SourceDefault, s.Learned)
 		}
 		learnedSomewhere = learnedSomewhere || s.Learned != 0
 	}

@@ -232,7 +232,8 @@ func (rs *Ruleset) scoreExplained(sc *scratch, ex *Explanation) (excluded bool) 
 }
 
 // decide turns the section scores in sc into the decision: the source's
-// bias is added to the sections that scored, then the learned part (if the
+// bias is added to the sections that scored and its default section's prior
+// to that section, then the learned part (if the
 // ruleset has one), the best section wins if it reaches the threshold, and
 // otherwise the item goes to its source's default section or to the
 // fallback. It returns how the decision was reached and the item's source
@@ -249,6 +250,11 @@ func (rs *Ruleset) decide(it *feeds.Item, sc *scratch, excluded bool) (Decision,
 				scores[si] += b
 			}
 		}
+	}
+	if src != nil && src.section >= 0 {
+		// The default section is a prior: it counts for every item of the
+		// source, not only for those that no section claims.
+		scores[src.section] += src.dflt
 	}
 	if sc.final >= 0 {
 		// A final rule fired: an event outranks every topic word and the
@@ -279,14 +285,15 @@ func (rs *Ruleset) decide(it *feeds.Item, sc *scratch, excluded bool) (Decision,
 		score = scores[best]
 	}
 	d := Decision{Section: rs.sections[best].ID, Score: score, Excluded: excluded}
-	d.Review = rs.closeCall(scores, best, how)
+	d.Review = rs.closeCall(scores, best, how, src)
 	return d, how, src
 }
 
 // closeCall reports whether the decision for section best, reached by how,
 // needs an editor's look: by score, when the runner-up is within the review
-// margin; by source default or fallback, when some section did score.
-func (rs *Ruleset) closeCall(scores []float64, best int, how string) bool {
+// margin; by source default or fallback, when some section scored more than
+// the source's priors gave it (an item nothing claims is no close call).
+func (rs *Ruleset) closeCall(scores []float64, best int, how string, src *sourceRule) bool {
 	if rs.review <= 0 {
 		return false
 	}
@@ -297,7 +304,15 @@ func (rs *Ruleset) closeCall(scores []float64, best int, how string) bool {
 		}
 	}
 	if how != ByScore {
-		return runnerUp > 0 || scores[best] > 0
+		for si, s := range scores {
+			if src != nil && si == src.section {
+				s -= src.dflt
+			}
+			if s > 0 {
+				return true
+			}
+		}
+		return false
 	}
 	return runnerUp > 0 && scores[best]-runnerUp < rs.review
 }
@@ -353,6 +368,7 @@ func (rs *Ruleset) describe(ex *Explanation, it *feeds.Item, d Decision, how str
 		ex.Source = &SourceInfo{Name: it.SourceName}
 		if src.section >= 0 {
 			ex.Source.DefaultSection = rs.sections[src.section].ID
+			ex.Source.DefaultPrior = src.dflt
 		}
 	}
 	if lp := rs.learned; lp != nil {
@@ -371,6 +387,9 @@ func (rs *Ruleset) describe(ex *Explanation, it *feeds.Item, d Decision, how str
 		}
 		if src != nil && src.bias != nil && src.bias[si] != 0 && rules[si] > 0 {
 			ss.Bias = src.bias[si] // a rule of the section fired: the bias was added
+		}
+		if src != nil && si == src.section {
+			ss.SourceDefault = src.dflt
 		}
 		ex.Scores = append(ex.Scores, ss)
 	}

@@ -36,16 +36,22 @@ type Explanation struct {
 type SourceInfo struct {
 	Name           string `json:"name"`
 	DefaultSection string `json:"default_section,omitempty"`
+	// DefaultPrior is what the default section's score starts from for
+	// every item of the source (SourceOptions.Section).
+	DefaultPrior float64 `json:"default_prior,omitempty"`
 }
 
 // SectionScore is one section's total: what its rules scored, the
-// source's bias and the learned part's weighted log-odds.
+// source's bias (added when a rule of the section fired), the prior of the
+// source's default section (added to that section for every item of the
+// source) and the learned part's weighted log-odds.
 type SectionScore struct {
-	Section string  `json:"section"`
-	Score   float64 `json:"score"`
-	Rules   float64 `json:"rules"`
-	Bias    float64 `json:"bias,omitempty"`
-	Learned float64 `json:"learned,omitempty"`
+	Section       string  `json:"section"`
+	Score         float64 `json:"score"`
+	Rules         float64 `json:"rules"`
+	Bias          float64 `json:"bias,omitempty"`
+	SourceDefault float64 `json:"source_default,omitempty"`
+	Learned       float64 `json:"learned,omitempty"`
 }
 
 // Firing is a rule that matched: a section's rule, or an exclude rule (with
@@ -73,11 +79,17 @@ type Match struct {
 // the scores, and every rule that fired with what it matched.
 func (e Explanation) WriteText(w io.Writer) error {
 	var b strings.Builder
-	best, bestScore := "", 0.0
+	// The best score, unless no section scored more than the source's
+	// default prior gave it: then nothing claimed the item.
+	best, bestScore, claimed := "", 0.0, false
 	for _, s := range e.Scores {
 		if s.Score > 0 && (best == "" || s.Score > bestScore) {
 			best, bestScore = s.Section, s.Score
 		}
+		claimed = claimed || s.Score-s.SourceDefault > 0
+	}
+	if !claimed {
+		best = "" // bestScore stays: the prior alone
 	}
 	fmt.Fprintf(&b, "section:  %s\n", e.Section)
 	switch e.Decision {
@@ -93,6 +105,9 @@ func (e Explanation) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "because:  a rule marked final fired (%s): its section wins outright\n", strings.Join(paths, ", "))
 	default:
 		reason := "no section scored"
+		if !claimed && bestScore > 0 {
+			reason = "no section scored beyond the source's default prior"
+		}
 		if best != "" {
 			reason = fmt.Sprintf("the best score, %s for %s, is below the threshold %s", num(bestScore), best, num(e.Threshold))
 		} else if e.Threshold > 0 {
@@ -117,7 +132,7 @@ func (e Explanation) WriteText(w io.Writer) error {
 	if e.Source != nil {
 		fmt.Fprintf(&b, "source:   %s", e.Source.Name)
 		if e.Source.DefaultSection != "" {
-			fmt.Fprintf(&b, " (default section %s)", e.Source.DefaultSection)
+			fmt.Fprintf(&b, " (default section %s, prior %s)", e.Source.DefaultSection, signed(e.Source.DefaultPrior))
 		}
 		b.WriteString("\n")
 	}
@@ -130,10 +145,13 @@ func (e Explanation) WriteText(w io.Writer) error {
 	}
 	for _, s := range e.Scores {
 		line := "  " + pad(s.Section, idW) + "  " + strings.Repeat(" ", scoreW-len(num(s.Score))) + num(s.Score)
-		if s.Bias != 0 || s.Learned != 0 {
+		if s.Bias != 0 || s.SourceDefault != 0 || s.Learned != 0 {
 			line += fmt.Sprintf("  (rules %s", num(s.Rules))
 			if s.Bias != 0 {
 				line += fmt.Sprintf(", source bias %s", signed(s.Bias))
+			}
+			if s.SourceDefault != 0 {
+				line += fmt.Sprintf(", source default %s", signed(s.SourceDefault))
 			}
 			if s.Learned != 0 {
 				line += fmt.Sprintf(", learned %s", signed(s.Learned))

@@ -184,6 +184,9 @@ func TestSourceOptions(t *testing.T) {
 	}{
 		{"default used below threshold", "Kubernetes Blog", "Spotlight on SIG Docs", "", "paas", curator.BySourceDefault},
 		{"default not used above threshold", "Kubernetes Blog", "浅谈Docker安全", "", "containers", curator.ByScore},
+		{"default prior decides a close call", "Kubernetes Blog", "Docker", "kubernetes 落地", "paas", curator.ByScore}, // 4 vs 3+1.5
+		{"close call without the prior", "Other", "Docker", "kubernetes 落地", "containers", curator.ByScore},
+		{"default prior alone is below the threshold", "Kubernetes Blog", "", "落地", "paas", curator.BySourceDefault}, // 1+1.5 < 3
 		{"no default for other sources", "Plain", "Spotlight on SIG Docs", "", "misc", curator.ByFallback},
 		{"bias tips a close call", "TechCrunch", "Mesos 公司完成新一轮融资", "", "industry", curator.ByScore}, // 4 vs 4+2.5
 		{"negative bias", "TechCrunch", "Docker tips", "", "misc", curator.ByFallback},
@@ -204,6 +207,21 @@ func TestSourceOptions(t *testing.T) {
 	ex := rs.Explain(&feeds.Item{Title: "Mesos 公司完成新一轮融资", Stored: feeds.Stored{SourceName: "TechCrunch"}})
 	if ex.Source == nil || ex.Source.Name != "TechCrunch" || ex.Scores[2].Bias != 2.5 || ex.Scores[2].Score != 6.5 || ex.Scores[0].Bias != 0 {
 		t.Errorf("explanation %+v %+v", ex.Source, ex.Scores)
+	}
+	// The default section's prior is a term of its score, in the JSON and
+	// in the text.
+	ex = rs.Explain(&feeds.Item{Title: "Docker", Summary: "kubernetes 落地", Stored: feeds.Stored{SourceName: "Kubernetes Blog"}})
+	if ex.Source == nil || ex.Source.DefaultPrior != 1.5 || ex.Scores[1].SourceDefault != 1.5 || ex.Scores[1].Rules != 3 || ex.Scores[1].Score != 4.5 || ex.Scores[0].SourceDefault != 0 {
+		t.Errorf("explanation %+v %+v", ex.Source, ex.Scores)
+	}
+	var b strings.Builder
+	if err := ex.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"paas        4.5  (rules 3, source default +1.5)  <-", "(default section paas, prior +1.5)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("explain text lacks %q:\n%s", want, b.String())
+		}
 	}
 	if a, b := rs.Version(), mustCompile(t, digestSections, curator.Options{Fallback: "misc", Threshold: 3}).Version(); a == b {
 		t.Error("source options do not change the version")

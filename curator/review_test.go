@@ -123,3 +123,31 @@ func TestFinalRuleWins(t *testing.T) {
 		t.Errorf("with a learned part that says paas: %+v, want industry", d)
 	}
 }
+
+// TestDefaultPriorReview: the prior of a source's default section is no
+// evidence of its own. An item nothing else claims goes to the default
+// section without a review, and a close call between the rules and the
+// source's default is one.
+func TestDefaultPriorReview(t *testing.T) {
+	rs, err := curator.Compile(digestSections, curator.Options{Fallback: "misc", Threshold: 3, ReviewMargin: 1, Sources: []curator.SourceOptions{
+		{Name: "Kubernetes Blog", Section: "paas"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		title, summary, source, want string
+		review                       bool
+	}{
+		{"Spotlight on SIG Docs", "", "Kubernetes Blog", "paas", false},  // the prior alone
+		{"Spotlight on SIG Docs", "落地", "Kubernetes Blog", "paas", true}, // 1+1.5, below the threshold
+		{"Docker", "kubernetes", "Kubernetes Blog", "containers", true},  // 4 against 2+1.5
+		{"Docker", "kubernetes", "", "containers", false},                // 4 against 2
+	} {
+		it := feeds.Item{Title: tc.title, Summary: tc.summary, Stored: feeds.Stored{SourceName: tc.source}}
+		d := rs.Classify(&it)
+		if ex := rs.Explain(&it); d.Section != tc.want || d.Review != tc.review || ex.Review != d.Review {
+			t.Errorf("%q/%q from %q: %s (review %v, explained %v), want %s (review %v)", tc.title, tc.summary, tc.source, d.Section, d.Review, ex.Review, tc.want, tc.review)
+		}
+	}
+}

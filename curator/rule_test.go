@@ -410,8 +410,8 @@ func FuzzClassify(f *testing.F) {
 					}
 				}
 			}
-			if sum+s.Bias != s.Score && !(sum == 0 && s.Score == 0) {
-				t.Fatalf("%s: fired rules sum %v + bias %v, score %v", s.Section, sum, s.Bias, s.Score)
+			if sum+s.Bias+s.SourceDefault != s.Score && !(sum == 0 && s.Score == s.SourceDefault) {
+				t.Fatalf("%s: fired rules sum %v + bias %v + source default %v, score %v", s.Section, sum, s.Bias, s.SourceDefault, s.Score)
 			}
 			if s.Section == d.Section && s.Score != d.Score {
 				t.Fatalf("decision score %v, section score %v", d.Score, s.Score)
