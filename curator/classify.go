@@ -14,7 +14,8 @@ type Decision struct {
 	Excluded bool // an exclude rule fired: keep the item, never publish it
 	// Review is set when the decision is a close call an editor should
 	// look at: another section scored within the review margin of the
-	// winner, or a section scored but below the threshold.
+	// winner, or a section came within the margin of the threshold but
+	// below it.
 	Review bool
 }
 
@@ -291,8 +292,10 @@ func (rs *Ruleset) decide(it *feeds.Item, sc *scratch, excluded bool) (Decision,
 
 // closeCall reports whether the decision for section best, reached by how,
 // needs an editor's look: by score, when the runner-up is within the review
-// margin; by source default or fallback, when some section scored more than
-// the source's priors gave it (an item nothing claims is no close call).
+// margin; by source default or fallback, when a section that scored more
+// than the source's priors gave it came within the review margin of the
+// threshold (an item nothing claims, or that the learned part leans on only
+// a little, is no close call).
 func (rs *Ruleset) closeCall(scores []float64, best int, how string, src *sourceRule) bool {
 	if rs.review <= 0 {
 		return false
@@ -305,10 +308,11 @@ func (rs *Ruleset) closeCall(scores []float64, best int, how string, src *source
 	}
 	if how != ByScore {
 		for si, s := range scores {
+			evidence := s
 			if src != nil && si == src.section {
-				s -= src.dflt
+				evidence -= src.dflt
 			}
-			if s > 0 {
+			if evidence > 0 && s >= rs.thresh-rs.review {
 				return true
 			}
 		}

@@ -41,6 +41,26 @@ func TestReview(t *testing.T) {
 			t.Errorf("%q: Classify says review %v, Explain %v", tc.title, d.Review, ex.Review)
 		}
 	}
+	// Below the threshold, only a score within the margin of it is a close
+	// call: a faint lean (a word of one section, a learned part's slight
+	// preference) is not.
+	high, err := curator.Compile(sections, curator.Options{Threshold: 3, ReviewMargin: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		summary string
+		review  bool
+	}{{"kubernetes", false}, {"kubernetes kubernetes", false}} {
+		it := feeds.Item{Title: "一周", Summary: tc.summary}
+		if d := high.Classify(&it); d.Section != "misc" || d.Review != tc.review {
+			t.Errorf("threshold 3, %q: %+v, want misc, review %v (%+v)", tc.summary, d, tc.review, high.Explain(&it).Scores)
+		}
+	}
+	near := feeds.Item{Title: "Kubernetes 1.35", Summary: "kubernetes"}
+	if d := high.Classify(&near); d.Section != "misc" || !d.Review {
+		t.Errorf("threshold 3, paas 2: %+v, want misc marked for review (%+v)", d, high.Explain(&near).Scores)
+	}
 	close := feeds.Item{Title: "SUSE to acquire a Kubernetes company"}
 	off, _ := curator.Compile(sections, curator.Options{Threshold: 2})
 	if d := off.Classify(&close); d.Review {
