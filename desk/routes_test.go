@@ -188,7 +188,7 @@ func TestEveryRoute(t *testing.T) {
 
 	// The check: the rejected d leaves bigdata with the added page, cloud
 	// has the featured article again; problems are listed by kind.
-	p = postIssue("check", url.Values{}, "check")
+	p = postIssue("check", url.Values{}, "top")
 	if !strings.Contains(p.body, `<ul id="problems">`) || !strings.Contains(p.body, `<li data-kind="featured_before">`) {
 		t.Errorf("the check does not list the featured article:\n%s", p.body[strings.Index(p.body, `id="check"`):][:2000])
 	}
@@ -202,7 +202,7 @@ func TestEveryRoute(t *testing.T) {
 	for _, id := range []int64{added} {
 		post(id, "summary", url.Values{"summary": {"新特性。"}})
 	}
-	p = postIssue("check", url.Values{}, "check")
+	p = postIssue("check", url.Values{}, "top")
 	if strings.Contains(p.body, `data-kind="featured_before"`) {
 		t.Errorf("a rejected entry is still a problem")
 	}

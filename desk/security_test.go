@@ -586,6 +586,23 @@ func TestStaleVersion(t *testing.T) {
 	if r := b.post(entryPath(w26, a.ID, "note"), url.Values{"note": {"x"}}); r.status != http.StatusBadRequest {
 		t.Errorf("an entry change without v: %d, want 400", r.status)
 	}
+
+	// The 编者按 written elsewhere since the page showed it.
+	noteV := regexp.MustCompile(`<form id="issue-note"[^>]*>\s*<input type="hidden" name="csrf" value="[^"]*"><input type="hidden" name="v" value="([0-9a-f]+)">`).
+		FindStringSubmatch(b.draft(w26).body)
+	if noteV == nil {
+		t.Fatalf("the 编者按 form carries no v")
+	}
+	if err := e.db.SetIssueNote(e.ctx, w26, "终端里写的编者按。", e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r := b.post("/desk/issue/2016-W26/note", url.Values{"note": {"页面上写的编者按。"}, "v": {noteV[1]}})
+	if r.status != http.StatusConflict || !strings.Contains(r.body, ">页面上写的编者按。</textarea>") {
+		t.Errorf("a stale 编者按: %d, want 409 with the editor's text kept\n%s", r.status, r.flash())
+	}
+	if got := e.issue(w26).Note; got != "终端里写的编者按。" {
+		t.Errorf("a stale 编者按 overwrote the note: %q", got)
+	}
 }
 
 // hostileHTML is the summary of publisher's tests that tries everything.
