@@ -11,6 +11,7 @@ import (
 // configured order, each candidate with its score, needs-review mark,
 // explanation, near-duplicates and earlier issue, and the preview beside.
 func TestDraftPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ed := e.week26()
 	b := e.browser()

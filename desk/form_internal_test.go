@@ -37,7 +37,6 @@ func FuzzParseRelated(f *testing.F) {
 	})
 }
 
-
 // FuzzCleanText: the editor's text as kept is valid UTF-8 without control
 // characters but newlines and tabs, trimmed, and cleaning it again
 // changes nothing.

