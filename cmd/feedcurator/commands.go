@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 	"github.com/feedcurator/feedcurator/config"
 	"github.com/feedcurator/feedcurator/daemon"
 	"github.com/feedcurator/feedcurator/demo"
+	"github.com/feedcurator/feedcurator/desk"
 )
 
 // shutdownTimeout bounds how long Close waits for in-flight work.
@@ -280,6 +282,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	} else {
 		_ = l.Close()
 	}
+	// The desk gets a password of its own for this run, printed below.
+	password := rand.Text()[:12]
+	if cfg.Desk.PasswordHash, err = desk.HashPassword(password); err != nil {
+		return err
+	}
 	m := daemon.New(cfg, cf.newLogger(cfg, stderr))
 	m.TakeOver = true // the demo's database is the demo's
 	return serve(ctx, m, func(m *daemon.Main) {
@@ -289,6 +296,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		for _, s := range cfg.Sections {
 			fmt.Fprintf(stdout, "  %-10s %s/feeds/%s.atom\n", s.ID, base, s.ID)
 		}
+		fmt.Fprintf(stdout, "the editor's desk: %s/desk/ (password for this run: %s)\n", base, password)
 		fmt.Fprintln(stdout, "press Ctrl-C to stop")
 	})
 }

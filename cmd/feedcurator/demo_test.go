@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -33,6 +35,15 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	validateAtom(t, body)
+	// The desk takes the password the demo printed, and shows the week's
+	// draft with the samples in it.
+	m := regexp.MustCompile(`the editor's desk: (http://\S+/desk/) \(password for this run: (\S+)\)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("the demo names no desk and password:\n%s", out.String())
+	}
+	if page := deskDraft(t, m[1], m[2]); strings.Count(page, `class="entry`) < 4 {
+		t.Errorf("the desk's draft shows fewer than 4 entries:\n%s", page)
+	}
 	cancel()
 	select {
 	case code := <-done:
@@ -122,6 +133,46 @@ func TestDemoTwice(t *testing.T) {
 		t.Errorf("after two runs: %d sources, %d items (%d near-duplicates), want 5 sources and %d items, none duplicated",
 			st.Sources, st.Items, st.Duplicates, demoItemCount(t))
 	}
+}
+
+// deskDraft signs in to the desk at deskURL with password, as a browser
+// would (the login form's token and cookie), and returns the draft page it
+// lands on.
+func deskDraft(t *testing.T, deskURL, password string) string {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Jar: jar, Timeout: time.Minute}
+	get := func(u string) string {
+		t.Helper()
+		resp, err := client.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s\n%s", u, resp.Status, b)
+		}
+		return string(b)
+	}
+	login := get(deskURL + "login")
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(login)
+	if m == nil {
+		t.Fatalf("the login page has no CSRF token:\n%s", login)
+	}
+	resp, err := client.PostForm(deskURL+"login", url.Values{"password": {password}, "csrf": {m[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Request.URL.Path, "/desk/issue/") {
+		t.Fatalf("signing in ends at %s with %s:\n%s", resp.Request.URL, resp.Status, page)
+	}
+	return string(page)
 }
 
 // demoURL waits for the demo to print the URL of its feed.
