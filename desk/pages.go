@@ -102,7 +102,7 @@ type draftView struct {
 	FlashError  bool
 	Week        string
 	Prev, Next  string
-	HasNext     bool // the next week has begun
+	HasNext     bool   // the next week has begun
 	Current     string // the next issue due
 	Title       string
 	State       string // draft, or published rev N
