@@ -512,6 +512,20 @@ func TestSecurityHeaders(t *testing.T) {
 	if r := b.get("/desk/assets/../desk.go"); r.status == http.StatusOK {
 		t.Errorf("an asset path outside the assets: %d", r.status)
 	}
+	// A week not begun has no draft yet, and opening it makes none (its
+	// candidates would all arrive as "later").
+	if r := b.get("/desk/issue/2016-W27"); r.status != http.StatusNotFound || !strings.Contains(r.flash(), "has not begun") {
+		t.Errorf("a week not begun: %d %q, want 404", r.status, r.flash())
+	}
+	if r := b.post("/desk/issue/2016-W27/note", url.Values{"note": {"早了"}}); r.status != http.StatusNotFound {
+		t.Errorf("a change of a week not begun: %d, want 404", r.status)
+	}
+	if _, err := e.db.EditedIssue(e.ctx, w27); err == nil {
+		t.Errorf("the desk made a draft of %s before it began", w27)
+	}
+	if strings.Contains(b.draft(w26).body, `href="/desk/issue/2016-W27"`) {
+		t.Errorf("the draft of the week under way links to the next week")
+	}
 	if r := b.get("/desk/issue/2016-W99"); r.status != http.StatusNotFound {
 		t.Errorf("a week that does not exist: %d, want 404", r.status)
 	}
