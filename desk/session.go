@@ -302,7 +302,7 @@ func (d *Desk) loginPage(w http.ResponseWriter, r *http.Request, status int, fla
 		http.SetCookie(w, d.cookie(r, loginCookie, value, int(time.Hour.Seconds())))
 	}
 	v := loginView{CSRF: d.loginToken(value), Flash: flash, NoPassword: d.o.PasswordHash() == ""}
-	d.render(w, status, "login", v)
+	d.render(w, r, status, "login", v)
 }
 
 // login checks the editor's password and starts a session.
