@@ -29,10 +29,10 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 }).ParseFS(templateFS, "templates/*.html"))
 
 // render writes template name with v as the page, with status.
-func (d *Desk) render(w http.ResponseWriter, status int, name string, v any) {
+func (d *Desk) render(w http.ResponseWriter, r *http.Request, status int, name string, v any) {
 	var b bytes.Buffer
 	if err := pages.ExecuteTemplate(&b, name, v); err != nil {
-		d.log.Error().Err(err).Str(logkey.Path, name).Msg("desk page failed")
+		d.log.Error().Err(err).Str(logkey.Path, r.URL.Path).Msg("desk page failed")
 		http.Error(w, "the page could not be rendered", http.StatusInternalServerError)
 		return
 	}
@@ -56,8 +56,8 @@ type errorView struct {
 }
 
 // errorPage shows msg alone, with status.
-func (d *Desk) errorPage(w http.ResponseWriter, _ *http.Request, s *session, status int, msg string) {
-	d.render(w, status, "error", errorView{Flash: msg, CSRF: s.csrf, Home: "/desk/"})
+func (d *Desk) errorPage(w http.ResponseWriter, r *http.Request, s *session, status int, msg string) {
+	d.render(w, r, status, "error", errorView{Flash: msg, CSRF: s.csrf, Home: "/desk/"})
 }
 
 // defaultWeek is the week the desk opens: the next issue due.
@@ -251,7 +251,7 @@ func (d *Desk) draftPage(w http.ResponseWriter, r *http.Request, s *session, wee
 	if cr := d.sessions.lastCheck(s, week); cr != nil {
 		v.Check = checkPage(cr, ed, loc)
 	}
-	d.render(w, status, "draft", v)
+	d.render(w, r, status, "draft", v)
 }
 
 // errorStatus is the status of a page that failed with err.

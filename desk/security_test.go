@@ -675,6 +675,18 @@ func TestHostilePayloads(t *testing.T) {
 	if !strings.Contains(p.body, "标题") || !strings.Contains(p.body, "Docker 1.12 内置编排。") || !strings.Contains(p.body, "Kubernetes 1.3：从零到一") {
 		t.Fatalf("the hostile items are not on the page:\n%s", p.body)
 	}
+	// What the editor and the sources wrote is there, as text.
+	for what, want := range map[string]string{
+		"the editor's 要点":           `&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;标题`,
+		"the editor's note":         `&lt;/textarea&gt;&lt;script&gt;alert(&#34;note&#34;)&lt;/script&gt;`,
+		"the 编者按":                   `&lt;script&gt;alert(&#34;编者按&#34;)&lt;/script&gt;`,
+		"the explanation's source":  `source:   &lt;script&gt;alert(&#34;why&#34;)&lt;/script&gt;`,
+		"the added page's og:title": `Kubernetes 1.3：从零到一 &lt;script&gt;alert(1)&lt;/script&gt;`,
+	} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("%s is not on the page as text (want %s)", what, want)
+		}
+	}
 	checkPage(t, "draft", p.body)
 	checkPage(t, "login", e.browser().get("/desk/login").body)
 	r := b.post(entryPath(w26, a.ID, "note"), url.Values{"note": {`<script>alert("stale")</script>`}, "v": {"1"}})
