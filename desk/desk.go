@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -74,6 +75,11 @@ type Desk struct {
 	bcrypt chan struct{}
 	// loginKey signs the login form's token (see loginToken).
 	loginKey []byte
+	// edits makes each change's look at the entry (the form's v) and its
+	// write one step, so two editors' changes to one entry cannot both
+	// pass the check. Check and add-url, which wait on the network, do
+	// not hold it.
+	edits sync.Mutex
 }
 
 //go:embed assets
@@ -132,6 +138,15 @@ func New(o Options) *Desk {
 	return d
 }
 
+// exclusive runs h under d.edits.
+func (d *Desk) exclusive(h func(*request) error) func(*request) error {
+	return func(req *request) error {
+		d.edits.Lock()
+		defer d.edits.Unlock()
+		return h(req)
+	}
+}
+
 // routes builds the desk's router; every path is absolute under /desk/.
 func (d *Desk) routes() {
 	m := http.NewServeMux()
@@ -144,19 +159,24 @@ func (d *Desk) routes() {
 	for _, r := range []struct {
 		path string
 		h    func(*request) error
+		net  bool // waits on the network: not under d.edits
 	}{
-		{"entry/{id}/state", d.setState},
-		{"entry/{id}/move", d.move},
-		{"entry/{id}/summary", d.setSummary},
-		{"entry/{id}/note", d.setNote},
-		{"entry/{id}/related", d.setRelated},
-		{"note", d.setIssueNote},
-		{"add-url", d.addURL},
-		{"check", d.check},
-		{"publish", d.publish},
-		{"auto-publish", d.autoPublish},
+		{"entry/{id}/state", d.setState, false},
+		{"entry/{id}/move", d.move, false},
+		{"entry/{id}/summary", d.setSummary, false},
+		{"entry/{id}/note", d.setNote, false},
+		{"entry/{id}/related", d.setRelated, false},
+		{"note", d.setIssueNote, false},
+		{"add-url", d.addURL, true},
+		{"check", d.check, true},
+		{"publish", d.publish, false},
+		{"auto-publish", d.autoPublish, false},
 	} {
-		m.HandleFunc("POST /desk/issue/{week}/"+r.path, d.signedIn(d.change(r.h)))
+		h := r.h
+		if !r.net {
+			h = d.exclusive(h)
+		}
+		m.HandleFunc("POST /desk/issue/{week}/"+r.path, d.signedIn(d.change(h)))
 	}
 	m.HandleFunc("/desk/", d.signedIn(func(w http.ResponseWriter, r *http.Request, s *session) {
 		d.errorPage(w, r, s, http.StatusNotFound, "no such page")

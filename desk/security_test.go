@@ -3,12 +3,14 @@ package desk_test
 import (
 	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -769,4 +771,51 @@ func render(n *html.Node) string {
 		s = s[:300]
 	}
 	return s
+}
+
+// TestConcurrentChanges: two editors (or two tabs) who saw the same version
+// of an entry change it at the same moment: one change lands, the others
+// are refused as changed meanwhile, and the entry holds the one that landed.
+func TestConcurrentChanges(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.clock.mu.Lock()
+	e.clock.tick = time.Millisecond
+	e.clock.mu.Unlock()
+	ed := e.week26()
+	b := e.browser()
+	b.signIn()
+	p := b.draft(w26)
+	a := e.entry(ed, "a")
+	v, csrf := p.v(t, a.ID), b.csrf
+	const n = 8
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			form := url.Values{"csrf": {csrf}, "v": {v}, "note": {fmt.Sprintf("编辑 %d 的按语", i)}}
+			resp, err := b.c.PostForm(e.srv.URL+entryPath(w26, a.ID, "note"), form)
+			if err != nil {
+				t.Error(err)
+				codes <- 0
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count[http.StatusSeeOther] != 1 || count[http.StatusConflict] != n-1 {
+		t.Errorf("%d changes at once from one version: statuses %v, want one 303 and %d 409", n, count, n-1)
+	}
+	if note := e.issue(w26).Entry(a.ID).Note; !strings.HasPrefix(note, "编辑 ") {
+		t.Errorf("the entry's note is %q, want the change that landed", note)
+	}
 }
