@@ -124,18 +124,28 @@ const updateDecision = `UPDATE items SET section = ?, score = ?, excluded = ?,
 	rules_version = ?, canonical_url = ?, title_key = ?, dup_of = ?,
 	rules_section = ?, rules_excluded = ?, needs_review = ? WHERE id = ?`
 
+// confirmDecision marks an item's stored decision as made by other rules
+// too, when they decide it alike.
+const confirmDecision = `UPDATE items SET rules_version = ? WHERE id = ?`
+
 // decisionWriter holds the statements that store decisions, bound to one
 // write transaction.
 type decisionWriter struct {
-	upd, demote *sql.Stmt
-	dups        *dupFinder
+	upd, confirm, demote *sql.Stmt
+	dups                 *dupFinder
 }
 
-// current is what storing a decision needs of an item's stored state.
+// current is what storing a decision needs of an item's stored state: the
+// editor's decisions, and the stored decision (see sectionsQuery).
 type current struct {
 	section, override string
 	excluded, hidden  bool
 	sourceID, dupOf   int64
+
+	score                      float64
+	canonicalURL, titleKey     string
+	rulesSection               string
+	rulesExcluded, needsReview bool
 }
 
 // apply stores decision c, made under rulesVersion, for an item in state
@@ -180,6 +190,16 @@ func (w *decisionWriter) apply(ctx context.Context, rulesVersion string, c feeds
 	c.Excluded = c.Excluded || old.hidden || dupOf != 0
 	// What the editor decided, or what is not published, needs no review.
 	review := c.Review && old.override == "" && !c.Excluded
+	if !inserted && c.Section == old.section && c.Excluded == old.excluded && dupOf == old.dupOf &&
+		c.Score == old.score && c.CanonicalURL == old.canonicalURL && c.TitleKey == old.titleKey &&
+		rulesSection == old.rulesSection && rulesExcluded == old.rulesExcluded && review == old.needsReview {
+		// Decided alike, as most items are when the rules change: only
+		// the version is written, and only its index changes.
+		if _, err := w.confirm.ExecContext(ctx, rulesVersion, c.ItemID); err != nil {
+			return 0, fmt.Errorf("update item %d: %w", c.ItemID, err)
+		}
+		return changed, nil
+	}
 	if _, err := w.upd.ExecContext(ctx, c.Section, c.Score, c.Excluded, rulesVersion,
 		c.CanonicalURL, c.TitleKey, dupOf, rulesSection, rulesExcluded, review, c.ItemID); err != nil {
 		return 0, fmt.Errorf("update item %d: %w", c.ItemID, err)

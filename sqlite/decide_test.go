@@ -300,3 +300,68 @@ func TestRequeueSignals(t *testing.T) {
 		t.Error("items queued again, and ItemsQueued not signalled")
 	}
 }
+
+// TestReclassifyMatchesFreshPass: when the rules change, the curator's pass
+// over decided items (most decided alike, which writes only the version)
+// leaves the store as a first pass under the new rules does.
+func TestReclassifyMatchesFreshPass(t *testing.T) {
+	ctx := context.Background()
+	rs := decideRules(t)
+	// New rules: the tag rule is gone and the text weighs more, so some
+	// items move, some keep their section with another score or without
+	// the close call, and the others are decided alike.
+	rs2, err := curator.Compile([]curator.SectionSpec{
+		{ID: "containers", Title: "云计算及容器技术", Rules: []curator.RuleSpec{{Keywords: []string{"docker", "容器"}, Weight: 3}}},
+		{ID: "industry", Title: "业内动态", Rules: []curator.RuleSpec{
+			{Keywords: []string{"acquire", "收购"}},
+			{Keywords: []string{"s1"}, Fields: []string{"source"}},
+		}},
+		{ID: "misc", Title: "大杂烩"},
+	}, curator.Options{Fallback: "misc", Threshold: 1, ReviewMargin: 1,
+		Exclude: []curator.RuleSpec{{Keywords: []string{"sponsored"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	fresh := MustOpenDB(t)
+	decideFixture(t, fresh)
+	if n, _, err := curator.New(fresh, rs2, 0, zerolog.Nop()).ClassifyPending(ctx); err != nil || n != 8 {
+		t.Fatalf("fresh pass: %d, %v", n, err)
+	}
+
+	again := MustOpenDB(t)
+	again.SetDecider(curator.New(again, rs, 0, zerolog.Nop()).Decide)
+	decideFixture(t, again)
+	again.SetDecider(nil)
+	before := storedDecisions(t, again)
+	// The same rules again (as after Requeue): every item decided alike.
+	if _, err := again.Requeue(ctx, time.Unix(0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if n, changed, err := curator.New(again, rs, 0, zerolog.Nop()).ClassifyPending(ctx); err != nil || n != 8 || changed != 0 {
+		t.Fatalf("same rules again: %d classified, %d changed, %v", n, changed, err)
+	}
+	for k, w := range before {
+		if got := storedDecisions(t, again)[k]; got != w {
+			t.Errorf("%s after the same rules again: %+v, want %+v", k, got, w)
+		}
+	}
+	// Other rules.
+	n, changed, err := curator.New(again, rs2, 0, zerolog.Nop()).ClassifyPending(ctx)
+	if err != nil || n != 8 || changed == 0 {
+		t.Fatalf("new rules: %d classified, %d changed, %v; want 8 and some changed", n, changed, err)
+	}
+	want, got := storedDecisions(t, fresh), storedDecisions(t, again)
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: re-classified %+v, fresh %+v", k, got[k], w)
+		}
+	}
+	// The fixture means something: a score changes alone, a close call goes.
+	if b, w := before["guid:a/1"], want["guid:a/1"]; b.section != w.section || b.score == w.score {
+		t.Errorf("a: %+v, then %+v; want the same section, another score", b, w)
+	}
+	if b, w := before["guid:c/1"], want["guid:c/1"]; b.section != w.section || !b.review || w.review {
+		t.Errorf("c: %+v, then %+v; want the same section, no longer a close call", b, w)
+	}
+}

@@ -67,7 +67,8 @@ const lookupQuery = `SELECT key, id, hash FROM items
 // classify an item with.
 type saver struct {
 	state, exists, lookup, ins, upd, insText, updText *sql.Stmt
-	insDecided, sourceNow, current, decide, demote    *sql.Stmt
+	insDecided, sourceNow, current, decide, confirm   *sql.Stmt
+	demote                                            *sql.Stmt
 	dups                                              *dupFinder
 	source                                            *sql.Stmt // on the read pool
 }
@@ -109,6 +110,7 @@ func prepareSave(ctx context.Context, db, read *sql.DB) (*saver, error) {
 	s.sourceNow = prep(sourceQuery)
 	s.current = prep(sectionsQuery)
 	s.decide = prep(updateDecision)
+	s.confirm = prep(confirmDecision)
 	// A copy that becomes the primary of its group takes the old primary's
 	// place: the old primary and the copies folded into it are folded into
 	// the new one. A primary that becomes a copy hands its copies on.
@@ -145,6 +147,7 @@ func (s *saver) in(ctx context.Context, tx *sql.Tx) *saver {
 		sourceNow:  tx.StmtContext(ctx, s.sourceNow),
 		current:    tx.StmtContext(ctx, s.current),
 		decide:     tx.StmtContext(ctx, s.decide),
+		confirm:    tx.StmtContext(ctx, s.confirm),
 		demote:     tx.StmtContext(ctx, s.demote),
 		dups:       s.dups.in(ctx, tx),
 	}
@@ -153,13 +156,13 @@ func (s *saver) in(ctx context.Context, tx *sql.Tx) *saver {
 // decisions returns the statements that store decisions, from a saver
 // bound to a transaction.
 func (s *saver) decisions() *decisionWriter {
-	return &decisionWriter{upd: s.decide, demote: s.demote, dups: s.dups}
+	return &decisionWriter{upd: s.decide, confirm: s.confirm, demote: s.demote, dups: s.dups}
 }
 
 func (s *saver) close() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{s.state, s.exists, s.lookup, s.ins, s.upd, s.insText, s.updText,
-		s.insDecided, s.sourceNow, s.current, s.decide, s.demote, s.source} {
+		s.insDecided, s.sourceNow, s.current, s.decide, s.confirm, s.demote, s.source} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -482,7 +485,8 @@ func (db *DB) itemsToClassify(ctx context.Context, rulesVersion string, afterID 
 
 // sectionsQuery reads what SetSections needs of the items whose IDs are
 // in a JSON array.
-const sectionsQuery = `SELECT id, section, excluded, override_section, hidden, source_id, dup_of FROM items
+const sectionsQuery = `SELECT id, section, excluded, override_section, hidden, source_id, dup_of,
+	score, canonical_url, title_key, rules_section, rules_excluded, needs_review FROM items
 	WHERE id IN (SELECT value FROM json_each(?))`
 
 // SetSections stores the curator's decisions, all made under rules version
@@ -532,7 +536,8 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 	for rows.Next() {
 		var id int64
 		var c current
-		if err := rows.Scan(&id, &c.section, &c.excluded, &c.override, &c.hidden, &c.sourceID, &c.dupOf); err != nil {
+		if err := rows.Scan(&id, &c.section, &c.excluded, &c.override, &c.hidden, &c.sourceID, &c.dupOf,
+			&c.score, &c.canonicalURL, &c.titleKey, &c.rulesSection, &c.rulesExcluded, &c.needsReview); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("read items: %w", err)
 		}
