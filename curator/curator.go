@@ -40,7 +40,7 @@ type Curator struct {
 type LiveStore interface {
 	Store
 	// SetDecider makes the store classify the new items it stores with
-	// decide, until SetDecider(nil).
+	// decide (Curator.Decide), until SetDecider(nil).
 	SetDecider(decide func(items []feeds.Item) (rulesVersion string, cs []feeds.Classification))
 	// ItemsQueued is signalled after items were queued for classification.
 	ItemsQueued() <-chan struct{}
@@ -81,7 +81,8 @@ func (c *Curator) Wake() {
 
 // Decide classifies items under the rules in use and returns their
 // version with the decisions, cs[i] for items[i] (ItemID as in the item):
-// what ClassifyPending stores for them. It is safe for concurrent use.
+// what ClassifyPending stores for them. With no items it returns the
+// version alone. It is safe for concurrent use.
 func (c *Curator) Decide(items []feeds.Item) (rulesVersion string, cs []feeds.Classification) {
 	rs := c.rules.Load()
 	cs = make([]feeds.Classification, len(items))

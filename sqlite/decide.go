@@ -25,7 +25,8 @@ import (
 // about them on ItemsQueued.
 
 // Decider classifies items under one version of the rules: cs[i] is the
-// decision for items[i], ItemID left 0.
+// decision for items[i], ItemID left 0. Called with no items, it returns
+// the version it decides under now.
 type Decider = func(items []feeds.Item) (rulesVersion string, cs []feeds.Classification)
 
 // deciderBox holds a Decider for an atomic.Pointer.
@@ -53,6 +54,23 @@ func (w *writer) signalQueued() {
 	case w.queued <- struct{}{}:
 	default:
 	}
+}
+
+// outdated reports whether decisions made under any of versions were just
+// committed while the decider decides under other rules (SetRuleset came in
+// between): the curator's pass that the change of rules started may have
+// missed them, so it is told again. The check follows the commit, so that
+// the pass it starts sees the items.
+func (w *writer) outdated(versions []string) bool {
+	if len(versions) == 0 {
+		return false
+	}
+	box := w.decider.Load()
+	if box == nil {
+		return false // the curator's next Run starts with a pass
+	}
+	now, _ := box.decide(nil)
+	return slices.ContainsFunc(versions, func(v string) bool { return v != now })
 }
 
 // decided is a fetch's items as SaveFetch's caller classified them, with

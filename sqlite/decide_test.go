@@ -365,3 +365,28 @@ func TestReclassifyMatchesFreshPass(t *testing.T) {
 		t.Errorf("c: %+v, then %+v; want the same section, no longer a close call", b, w)
 	}
 }
+
+// TestDecideOnSaveRulesChanged: items decided under rules that were
+// replaced before their commit wake the curator, whose pass for the new
+// rules may have run before they were there to see.
+func TestDecideOnSaveRulesChanged(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	rs := decideRules(t)
+	c := curator.New(db, rs, 0, zerolog.Nop())
+	db.SetDecider(func(items []feeds.Item) (string, []feeds.Classification) {
+		if len(items) == 0 {
+			return "new rules", nil // the version in force at the commit
+		}
+		return c.Decide(items)
+	})
+	mustSave(t, db, syncOne(t, db, 1)[0], newItem("a", testNow))
+	select {
+	case <-db.ItemsQueued():
+	default:
+		t.Error("an item decided under replaced rules, and ItemsQueued not signalled")
+	}
+	if left, err := db.ItemsToClassify(ctx, rs.Version(), 0, 10); err != nil || len(left) != 0 {
+		t.Errorf("%d items wait under the rules that decided them (%v), want none", len(left), err)
+	}
+}

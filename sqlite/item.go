@@ -306,6 +306,7 @@ func (s *saver) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchSta
 				stats.undecided++
 				continue
 			}
+			stats.decided++
 			// The row is stored: the near-duplicate checks read it.
 			c := d.cs[p.i]
 			c.ItemID = id

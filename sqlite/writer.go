@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,7 +69,7 @@ type saveResult struct {
 // were stored without a decision.
 type saveStats struct {
 	feeds.SaveStats
-	undecided int
+	decided, undecided int
 }
 
 // writer is the goroutine behind SaveFetch.
@@ -305,6 +306,7 @@ func (db *DB) saveInTx(ctx context.Context, tx *sql.Tx, reqs []*saveRequest) ([]
 	s := db.saver.in(ctx, tx)
 	results := make([]saveResult, len(reqs))
 	changed, queued, written := false, false, 0
+	var versions []string // of the decisions stored
 	for i, r := range reqs {
 		stats, err := s.saveFetch(ctx, r.sourceID, r.st, r.items, r.decided, r.now, db.cutoff(r.now))
 		switch {
@@ -316,6 +318,9 @@ func (db *DB) saveInTx(ctx context.Context, tx *sql.Tx, reqs []*saveRequest) ([]
 			results[i].stats = stats.SaveStats
 			changed = changed || stats.New+stats.Updated > 0
 			queued = queued || stats.Updated+stats.undecided > 0
+			if stats.decided > 0 && !slices.Contains(versions, r.decided.version) {
+				versions = append(versions, r.decided.version)
+			}
 			written++
 		}
 	}
@@ -332,7 +337,7 @@ func (db *DB) saveInTx(ctx context.Context, tx *sql.Tx, reqs []*saveRequest) ([]
 	}
 	db.writeStats.commits.Add(1)
 	db.writeStats.saved.Add(int64(written))
-	if queued {
+	if queued || db.writer.outdated(versions) {
 		db.writer.signalQueued()
 	}
 	return results, nil

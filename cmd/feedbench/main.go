@@ -397,8 +397,9 @@ type roundResult struct {
 	commits           int64   // store transactions
 	batch             float64 // fetches per transaction
 	// classifiedAt is when, from the poll's start, the curator had stored
-	// a decision for every item the poll stored (0 when it stored none).
-	classifiedAt time.Duration
+	// a decision for every item the poll stored (0 when it stored none),
+	// and classifiedCPU the daemon's CPU time until then.
+	classifiedAt, classifiedCPU time.Duration
 }
 
 // poll runs one PollAll and checks its outcome: wantNew new items, and
@@ -443,7 +444,7 @@ func (b *bench) poll(ctx context.Context, name string, wantNew, want200, want304
 		if err != nil {
 			return err
 		}
-		rr.classifiedAt = at.Sub(start)
+		rr.classifiedAt, rr.classifiedCPU = at.Sub(start), cpuTime(0)-cpu0
 	}
 	b.rounds = append(b.rounds, rr)
 	secs := sum.Elapsed.Seconds()
@@ -456,8 +457,8 @@ func (b *bench) poll(ctx context.Context, name string, wantNew, want200, want304
 		name, secs, float64(sum.Sources)/secs, float64(items)/secs, sum.OK, sum.NotModified, sum.Errors,
 		sum.New, sum.Updated, sum.Unchanged, rr.cpu.Seconds(), farmCPU, mb(peakRSS(0)), rr.commits, rr.batch)
 	if stored > 0 {
-		b.printf("  curator: last of %d items classified at %.2fs, poll ended at %.2fs (%+.2fs): %.0f items/s end to end\n",
-			stored, rr.classifiedAt.Seconds(), secs, rr.classifiedAt.Seconds()-secs, float64(stored)/rr.classifiedAt.Seconds())
+		b.printf("  curator: last of %d items classified at %.2fs, poll ended at %.2fs (%+.2fs): %.0f items/s end to end; daemon cpu %.2fs until then\n",
+			stored, rr.classifiedAt.Seconds(), secs, rr.classifiedAt.Seconds()-secs, float64(stored)/rr.classifiedAt.Seconds(), rr.classifiedCPU.Seconds())
 	}
 	if sum.Errors > 0 {
 		b.printf("  %d errors (%d saves, %d fetches); first: %v\n", sum.Errors, saveErrs, fetchErrs, firstErr)
