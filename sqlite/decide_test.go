@@ -13,6 +13,10 @@ import (
 	"github.com/feedcurator/feedcurator/sqlite"
 )
 
+// The curator's loop finds these methods by a type assertion: a change of
+// signature must not quietly turn classification on arrival off.
+var _ curator.LiveStore = (*sqlite.DB)(nil)
+
 // decideRules are rules that read every field the store fills in for the
 // curator, the source's name and tags included, with an exclude rule and a
 // margin for review.
