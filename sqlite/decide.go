@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/feedcurator/feedcurator/feeds"
 )
@@ -86,9 +87,9 @@ type decided struct {
 // predecide classifies items for SaveFetch, or returns nil when no decider
 // is set or the source cannot be read (the items then wait for the
 // curator's pass). The items are given the fields the store fills in when
-// it reads them back, so that the decision is the one the curator would
-// make from the stored item.
-func (db *DB) predecide(ctx context.Context, sourceID int64, items []feeds.Item) *decided {
+// it reads them back (the source's, as st leaves it), so that the decision
+// is the one the curator would make from the stored item.
+func (db *DB) predecide(ctx context.Context, sourceID int64, st feeds.FetchState, items []feeds.Item, now time.Time) *decided {
 	box := db.writer.decider.Load()
 	if box == nil || len(items) == 0 {
 		return nil
@@ -105,6 +106,10 @@ func (db *DB) predecide(ctx context.Context, sourceID int64, items []feeds.Item)
 	for i := range items {
 		in[i] = items[i]
 		in[i].SourceID, in[i].SourceName, in[i].SourceTags = sourceID, name, srcTags
+		in[i].SourceURL, in[i].SourceTitle, in[i].SourceLink = st.URL, st.FeedTitle, st.FeedLink
+		// Times as stored, to the millisecond.
+		in[i].FetchedAt = timeFromDB(timeToDB(now))
+		in[i].Published, in[i].Updated = timeFromDB(timeToDB(in[i].Published)), timeFromDB(timeToDB(in[i].Updated))
 		in[i].Categories = slices.Clip(in[i].Categories)
 	}
 	version, cs := box.decide(in)

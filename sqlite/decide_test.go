@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -145,9 +146,17 @@ func TestDecideOnSave(t *testing.T) {
 		t.Fatalf("curator's pass: %d items, %v", n, err)
 	}
 
-	// Decided as stored.
+	// Decided as stored; the decider sees each item as the store will
+	// return it.
 	onSave := MustOpenDB(t)
-	onSave.SetDecider(curator.New(onSave, rs, 0, zerolog.Nop()).Decide)
+	cur := curator.New(onSave, rs, 0, zerolog.Nop())
+	seen := map[string]feeds.Item{}
+	onSave.SetDecider(func(items []feeds.Item) (string, []feeds.Classification) {
+		for _, it := range items {
+			seen[fmt.Sprintf("%s/%d", it.Key, it.SourceID)] = it
+		}
+		return cur.Decide(items)
+	})
 	decideFixture(t, onSave)
 	if left, err := onSave.ItemsToClassify(ctx, rs.Version(), 0, 10); err != nil || len(left) != 0 {
 		t.Fatalf("after saves with a decider, %d items wait for classification (%v)", len(left), err)
@@ -196,6 +205,12 @@ func TestDecideOnSave(t *testing.T) {
 		d, err := onSave.ItemDecision(ctx, it.ID)
 		if err != nil {
 			t.Fatal(err)
+		}
+		decided, ok := seen[fmt.Sprintf("%s/%d", it.Key, it.SourceID)]
+		read := d.Item
+		read.ID, read.Section, read.Score, read.Excluded = 0, "", 0, false
+		if !ok || !reflect.DeepEqual(decided, read) {
+			t.Errorf("item %s: decided as\n%+v\nstored as\n%+v", it.Key, decided, read)
 		}
 		ex := rs.Explain(&d.Item)
 		if d.DuplicateOf != 0 {

@@ -44,7 +44,7 @@ func (db *DB) SaveFetch(ctx context.Context, sourceID int64, st feeds.FetchState
 		now = time.Now()
 	}
 	r := &saveRequest{ctx: ctx, sourceID: sourceID, st: st, items: items, now: now, done: make(chan saveResult, 1)}
-	r.decided = db.predecide(ctx, sourceID, items)
+	r.decided = db.predecide(ctx, sourceID, st, items, now)
 	stats, err := db.enqueueSave(r)
 	if err != nil {
 		return feeds.SaveStats{}, fmt.Errorf("save fetch of source %d: %w", sourceID, db.writeFailed(err))
@@ -178,7 +178,7 @@ func (s *saver) close() error {
 // unchanged: pruning them would otherwise be undone by the next fetch of a
 // feed that still lists them. New items are stored with their decisions
 // from d when it holds them (see decide.go), and counted in
-// stats.Undecided when it does not.
+// stats.undecided when it does not.
 func (s *saver) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchState, items []feeds.Item, d *decided, now, cutoff time.Time) (saveStats, error) {
 	var stats saveStats
 	res, err := s.state.ExecContext(ctx,
