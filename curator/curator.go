@@ -31,8 +31,24 @@ type Curator struct {
 	wake      chan struct{}
 }
 
+// LiveStore is a Store that classifies new items as it stores them, with
+// the decider Run lends it (Curator.Decide), and signals ItemsQueued after
+// storing items that still need a pass of the curator (edited items, items
+// queued again, new items stored without a decision). Run uses it when the
+// store has it: the last item of a poll is then classified when it is
+// stored, and Run needs no timer to notice the others.
+type LiveStore interface {
+	Store
+	// SetDecider makes the store classify the new items it stores with
+	// decide (Curator.Decide), until SetDecider(nil).
+	SetDecider(decide func(items []feeds.Item) (rulesVersion string, cs []feeds.Classification))
+	// ItemsQueued is signalled after items were queued for classification.
+	ItemsQueued() <-chan struct{}
+}
+
 // New returns a Curator that classifies with rs every interval (0 disables
-// the timer: only Wake and ClassifyPending trigger work).
+// the timer: only Wake, ClassifyPending and, with a LiveStore, the store
+// trigger work).
 func New(store Store, rs *Ruleset, interval time.Duration, logger zerolog.Logger) *Curator {
 	c := &Curator{
 		store:     store,
@@ -63,13 +79,41 @@ func (c *Curator) Wake() {
 	}
 }
 
-// Run classifies pending items every interval until ctx is cancelled.
+// Decide classifies items under the rules in use and returns their
+// version with the decisions, cs[i] for items[i] (ItemID as in the item):
+// what ClassifyPending stores for them. With no items it returns the
+// version alone. It is safe for concurrent use.
+func (c *Curator) Decide(items []feeds.Item) (rulesVersion string, cs []feeds.Classification) {
+	rs := c.rules.Load()
+	cs = make([]feeds.Classification, len(items))
+	for i := range items {
+		cs[i] = classification(rs, &items[i])
+	}
+	return rs.Version(), cs
+}
+
+// classification is the decision stored for it under rs.
+func classification(rs *Ruleset, it *feeds.Item) feeds.Classification {
+	d := rs.Classify(it)
+	c := feeds.Classification{ItemID: it.ID, Section: d.Section, Score: d.Score, Excluded: d.Excluded, Review: d.Review}
+	c.CanonicalURL, c.TitleKey = Fingerprint(it)
+	return c
+}
+
+// Run classifies pending items until ctx is cancelled: every interval, on
+// Wake, and with a LiveStore, as items arrive (see LiveStore).
 func (c *Curator) Run(ctx context.Context) error {
 	var tick <-chan time.Time
 	if c.interval > 0 {
 		t := time.NewTicker(c.interval)
 		defer t.Stop()
 		tick = t.C
+	}
+	var queued <-chan struct{}
+	if ls, ok := c.store.(LiveStore); ok {
+		ls.SetDecider(c.Decide)
+		defer ls.SetDecider(nil)
+		queued = ls.ItemsQueued()
 	}
 	var lastErr string
 	for {
@@ -94,6 +138,7 @@ func (c *Curator) Run(ctx context.Context) error {
 			return nil
 		case <-tick:
 		case <-c.wake:
+		case <-queued:
 		}
 	}
 }
@@ -114,9 +159,7 @@ func (c *Curator) ClassifyPending(ctx context.Context) (n, changed int, err erro
 		}
 		cs := make([]feeds.Classification, len(items))
 		for i := range items {
-			d := rs.Classify(&items[i])
-			cs[i] = feeds.Classification{ItemID: items[i].ID, Section: d.Section, Score: d.Score, Excluded: d.Excluded, Review: d.Review}
-			cs[i].CanonicalURL, cs[i].TitleKey = Fingerprint(&items[i])
+			cs[i] = classification(rs, &items[i])
 		}
 		ch, err := c.store.SetSections(ctx, rs.Version(), cs)
 		if err != nil {

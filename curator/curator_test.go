@@ -129,6 +129,83 @@ func TestRunStopsOnCancel(t *testing.T) {
 	}
 }
 
+// liveStore is a memStore that is also a curator.LiveStore: it records the
+// decider Run lends it, and tells when decisions are stored.
+type liveStore struct {
+	*memStore
+	deciders chan func([]feeds.Item) (string, []feeds.Classification) // each SetDecider call
+	queued   chan struct{}
+	stored   chan int // the size of each SetSections call
+}
+
+func (s *liveStore) SetDecider(d func([]feeds.Item) (string, []feeds.Classification)) {
+	s.deciders <- d
+}
+
+func (s *liveStore) ItemsQueued() <-chan struct{} { return s.queued }
+
+func (s *liveStore) SetSections(ctx context.Context, v string, cs []feeds.Classification) (int, error) {
+	n, err := s.memStore.SetSections(ctx, v, cs)
+	s.stored <- len(cs)
+	return n, err
+}
+
+// TestRunWithLiveStore: Run lends the store its decider while it runs,
+// whose decisions are those of a pass, and with no timer it classifies
+// what the store queues when the store says so.
+func TestRunWithLiveStore(t *testing.T) {
+	st := &liveStore{memStore: newMemStore(feeds.Item{Title: "Kubernetes 实践"}),
+		deciders: make(chan func([]feeds.Item) (string, []feeds.Classification), 2),
+		queued:   make(chan struct{}, 1), stored: make(chan int, 4)}
+	rs := mustCompile(t, digestSections, curator.Options{Fallback: "misc", Threshold: 1})
+	c := curator.New(st, rs, 0, zerolog.Nop())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- c.Run(ctx) }()
+
+	decide := <-st.deciders
+	if decide == nil {
+		t.Fatal("Run lent the store no decider")
+	}
+	if n := <-st.stored; n != 1 {
+		t.Errorf("first pass stored %d decisions, want the stored item's", n)
+	}
+	items := []feeds.Item{{ID: 7, Title: "Kubernetes 实践"}, {ID: 8, Title: "Rust news"}}
+	v, cs := decide(items)
+	if v != rs.Version() || len(cs) != 2 {
+		t.Fatalf("decider: version %q, %d decisions; want %q, 2", v, len(cs), rs.Version())
+	}
+	for i, c := range cs {
+		d := rs.Classify(&items[i])
+		url, key := curator.Fingerprint(&items[i])
+		want := feeds.Classification{ItemID: items[i].ID, Section: d.Section, Score: d.Score, Excluded: d.Excluded, Review: d.Review,
+			CanonicalURL: url, TitleKey: key}
+		if c != want {
+			t.Errorf("decider on %q: %+v, want %+v", items[i].Title, c, want)
+		}
+	}
+
+	// An item queued for classification, and the store's signal.
+	st.mu.Lock()
+	st.items[2] = &feeds.Item{ID: 2, Title: "Rust news"}
+	st.mu.Unlock()
+	st.queued <- struct{}{}
+	if n := <-st.stored; n != 1 {
+		t.Errorf("pass after the signal stored %d decisions, want 1", n)
+	}
+	if st.section(2) != "misc" {
+		t.Errorf("queued item in %q, want misc", st.section(2))
+	}
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	if d := <-st.deciders; d != nil {
+		t.Error("Run returned without taking its decider back")
+	}
+}
+
 // TestExplainGolden keeps the explanation formats stable: the JSON is stored
 // with every item and served by the API, the text is what `feedcurator
 // explain` prints. Refresh with go test -update after a deliberate change.

@@ -19,19 +19,24 @@ import (
 const titleWindow = 30 * 24 * time.Hour
 
 // dupFinder finds the item an item duplicates, with statements prepared
-// once per transaction (parsing SQL per item would dominate the cost).
+// once (parsing SQL per item would dominate the cost).
 type dupFinder struct {
 	byURL, byTitle, cand *sql.Stmt
 }
 
-func newDupFinder(ctx context.Context, tx *sql.Tx) (*dupFinder, error) {
-	byURL, err := tx.PrepareContext(ctx, `SELECT id FROM items
+// preparer is a *sql.DB or a *sql.Tx.
+type preparer interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+func newDupFinder(ctx context.Context, p preparer) (*dupFinder, error) {
+	byURL, err := p.PrepareContext(ctx, `SELECT id FROM items
 		WHERE canonical_url = ? AND canonical_url <> '' AND dup_of = 0 AND hidden = 0
 		AND source_id <> ? AND id <> ? ORDER BY id LIMIT 1`)
 	if err != nil {
 		return nil, err
 	}
-	byTitle, err := tx.PrepareContext(ctx, `SELECT p.id FROM items p, items me
+	byTitle, err := p.PrepareContext(ctx, `SELECT p.id FROM items p, items me
 		WHERE me.id = ? AND p.title_key = ? AND p.title_key <> '' AND p.dup_of = 0 AND p.hidden = 0
 		AND p.source_id <> ? AND p.id <> me.id AND abs(p.sort_time - me.sort_time) < ?
 		ORDER BY p.id LIMIT 1`)
@@ -39,7 +44,7 @@ func newDupFinder(ctx context.Context, tx *sql.Tx) (*dupFinder, error) {
 		byURL.Close()
 		return nil, err
 	}
-	cand, err := tx.PrepareContext(ctx, `SELECT i.id, i.primary_pick, i.link, s.feed_link, s.url, s.position, i.sort_time
+	cand, err := p.PrepareContext(ctx, `SELECT i.id, i.primary_pick, i.link, s.feed_link, s.url, s.position, i.sort_time
 		FROM items i JOIN sources s ON s.id = i.source_id WHERE i.id = ?`)
 	if err != nil {
 		byURL.Close()
@@ -49,10 +54,13 @@ func newDupFinder(ctx context.Context, tx *sql.Tx) (*dupFinder, error) {
 	return &dupFinder{byURL: byURL, byTitle: byTitle, cand: cand}, nil
 }
 
-func (f *dupFinder) Close() {
-	f.byURL.Close()
-	f.byTitle.Close()
-	f.cand.Close()
+// in returns f's statements bound to tx; they need no closing.
+func (f *dupFinder) in(ctx context.Context, tx *sql.Tx) *dupFinder {
+	return &dupFinder{byURL: tx.StmtContext(ctx, f.byURL), byTitle: tx.StmtContext(ctx, f.byTitle), cand: tx.StmtContext(ctx, f.cand)}
+}
+
+func (f *dupFinder) Close() error {
+	return errors.Join(f.byURL.Close(), f.byTitle.Close(), f.cand.Close())
 }
 
 // primary returns the primary of the group of near-duplicates that item id

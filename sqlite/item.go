@@ -44,6 +44,7 @@ func (db *DB) SaveFetch(ctx context.Context, sourceID int64, st feeds.FetchState
 		now = time.Now()
 	}
 	r := &saveRequest{ctx: ctx, sourceID: sourceID, st: st, items: items, now: now, done: make(chan saveResult, 1)}
+	r.decided = db.predecide(ctx, sourceID, st, items, now)
 	stats, err := db.enqueueSave(r)
 	if err != nil {
 		return feeds.SaveStats{}, fmt.Errorf("save fetch of source %d: %w", sourceID, db.writeFailed(err))
@@ -59,11 +60,20 @@ const lookupQuery = `SELECT key, id, hash FROM items
 // saver holds the statements of SaveFetch. The writer prepares them once,
 // on the write connection, and binds them to each transaction: preparing is
 // a noticeable cost next to a small batch.
+//
+// It also holds the statements that store decisions, SaveFetch's for the
+// items it classifies and SetSections', prepared the same way; and source,
+// prepared on the read pool, with which SaveFetch's callers read what they
+// classify an item with.
 type saver struct {
 	state, exists, lookup, ins, upd, insText, updText *sql.Stmt
+	insDecided, sourceNow, current, decide, confirm   *sql.Stmt
+	demote                                            *sql.Stmt
+	dups                                              *dupFinder
+	source                                            *sql.Stmt // on the read pool
 }
 
-func prepareSave(ctx context.Context, db *sql.DB) (*saver, error) {
+func prepareSave(ctx context.Context, db, read *sql.DB) (*saver, error) {
 	var s saver
 	var err error
 	prep := func(query string) *sql.Stmt {
@@ -96,12 +106,31 @@ func prepareSave(ctx context.Context, db *sql.DB) (*saver, error) {
 		WHERE id = ?`)
 	s.updText = prep(`INSERT INTO item_text (id, summary, content) VALUES (?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET summary = excluded.summary, content = excluded.content`)
+	s.insDecided = prep(insertDecided)
+	s.sourceNow = prep(sourceQuery)
+	s.current = prep(sectionsQuery)
+	s.decide = prep(updateDecision)
+	s.confirm = prep(confirmDecision)
+	// A copy that becomes the primary of its group takes the old primary's
+	// place: the old primary and the copies folded into it are folded into
+	// the new one. A primary that becomes a copy hands its copies on.
+	s.demote = prep(foldQuery)
+	if err == nil {
+		s.dups, err = newDupFinder(ctx, db)
+	}
+	if err == nil {
+		s.source, err = read.PrepareContext(ctx, sourceQuery)
+	}
 	if err != nil {
 		s.close()
 		return nil, err
 	}
 	return &s, nil
 }
+
+// sourceQuery reads what an item's classification takes from its source,
+// in the form it is stored.
+const sourceQuery = `SELECT name, tags FROM sources WHERE id = ?`
 
 // in returns the statements bound to tx; they need no closing.
 func (s *saver) in(ctx context.Context, tx *sql.Tx) *saver {
@@ -113,15 +142,33 @@ func (s *saver) in(ctx context.Context, tx *sql.Tx) *saver {
 		upd:     tx.StmtContext(ctx, s.upd),
 		insText: tx.StmtContext(ctx, s.insText),
 		updText: tx.StmtContext(ctx, s.updText),
+
+		insDecided: tx.StmtContext(ctx, s.insDecided),
+		sourceNow:  tx.StmtContext(ctx, s.sourceNow),
+		current:    tx.StmtContext(ctx, s.current),
+		decide:     tx.StmtContext(ctx, s.decide),
+		confirm:    tx.StmtContext(ctx, s.confirm),
+		demote:     tx.StmtContext(ctx, s.demote),
+		dups:       s.dups.in(ctx, tx),
 	}
+}
+
+// decisions returns the statements that store decisions, from a saver
+// bound to a transaction.
+func (s *saver) decisions() *decisionWriter {
+	return &decisionWriter{upd: s.decide, confirm: s.confirm, demote: s.demote, dups: s.dups}
 }
 
 func (s *saver) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.state, s.exists, s.lookup, s.ins, s.upd, s.insText, s.updText} {
+	for _, st := range []*sql.Stmt{s.state, s.exists, s.lookup, s.ins, s.upd, s.insText, s.updText,
+		s.insDecided, s.sourceNow, s.current, s.decide, s.confirm, s.demote, s.source} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
+	}
+	if s.dups != nil {
+		errs = append(errs, s.dups.Close())
 	}
 	return errors.Join(errs...)
 }
@@ -129,9 +176,11 @@ func (s *saver) close() error {
 // saveFetch writes one fetch's state and items. New items that sort before
 // cutoff (retention's horizon; zero for none) are not stored, and count as
 // unchanged: pruning them would otherwise be undone by the next fetch of a
-// feed that still lists them.
-func (s *saver) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchState, items []feeds.Item, now, cutoff time.Time) (feeds.SaveStats, error) {
-	var stats feeds.SaveStats
+// feed that still lists them. New items are stored with their decisions
+// from d when it holds them (see decide.go), and counted in
+// stats.undecided when it does not.
+func (s *saver) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchState, items []feeds.Item, d *decided, now, cutoff time.Time) (saveStats, error) {
+	var stats saveStats
 	res, err := s.state.ExecContext(ctx,
 		st.URL, st.ETag, st.LastModified,
 		timeToDB(st.LastFetch), timeToDB(st.LastSuccess), timeToDB(st.NextCheck), st.ErrorCount, st.LastError,
@@ -158,6 +207,7 @@ func (s *saver) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchSta
 	// Keys and hashes, the first occurrence of each key only.
 	type pending struct {
 		it        *feeds.Item
+		i         int // in items
 		key, hash string
 	}
 	todo := make([]pending, 0, len(items))
@@ -178,7 +228,7 @@ func (s *saver) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchSta
 		if hash == "" {
 			hash = feeds.ContentHash(it)
 		}
-		todo = append(todo, pending{it: it, key: key, hash: hash})
+		todo = append(todo, pending{it: it, i: i, key: key, hash: hash})
 		keys = append(keys, key)
 	}
 
@@ -206,6 +256,14 @@ func (s *saver) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchSta
 		return stats, fmt.Errorf("read items: %w", err)
 	}
 
+	usable, err := s.usable(ctx, sourceID, d)
+	if err != nil {
+		return stats, err
+	}
+	var decisions *decisionWriter
+	if usable {
+		decisions = s.decisions()
+	}
 	fetched := timeToDB(now)
 	for _, p := range todo {
 		it, key, hash := p.it, p.key, p.hash
@@ -220,9 +278,19 @@ func (s *saver) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchSta
 				stats.Unchanged++
 				continue
 			}
-			res, err := s.ins.ExecContext(ctx, sourceID, key, it.GUID, it.Link, it.Title,
-				it.Author, stringsToDB(it.Categories), it.Lang, timeToDB(it.Published), timeToDB(it.Updated),
-				fetched, timeToDB(sortTime), hash)
+			var res sql.Result
+			if decisions != nil {
+				c := d.cs[p.i]
+				res, err = s.insDecided.ExecContext(ctx, sourceID, key, it.GUID, it.Link, it.Title,
+					it.Author, stringsToDB(it.Categories), it.Lang, timeToDB(it.Published), timeToDB(it.Updated),
+					fetched, timeToDB(sortTime), hash,
+					c.Section, c.Score, c.Excluded, d.version, c.CanonicalURL, c.TitleKey,
+					c.Section, c.Excluded, c.Review && !c.Excluded)
+			} else {
+				res, err = s.ins.ExecContext(ctx, sourceID, key, it.GUID, it.Link, it.Title,
+					it.Author, stringsToDB(it.Categories), it.Lang, timeToDB(it.Published), timeToDB(it.Updated),
+					fetched, timeToDB(sortTime), hash)
+			}
 			if err != nil {
 				return stats, fmt.Errorf("insert item %s: %w", key, err)
 			}
@@ -234,6 +302,17 @@ func (s *saver) saveFetch(ctx context.Context, sourceID int64, st feeds.FetchSta
 				return stats, fmt.Errorf("insert text of item %s: %w", key, err)
 			}
 			stats.New++
+			if decisions == nil {
+				stats.undecided++
+				continue
+			}
+			stats.decided++
+			// The row is stored: the near-duplicate checks read it.
+			c := d.cs[p.i]
+			c.ItemID = id
+			if _, err := decisions.apply(ctx, d.version, c, current{sourceID: sourceID}, true); err != nil {
+				return stats, err
+			}
 		case old.hash == hash:
 			stats.Unchanged++
 		default:
@@ -407,7 +486,8 @@ func (db *DB) itemsToClassify(ctx context.Context, rulesVersion string, afterID 
 
 // sectionsQuery reads what SetSections needs of the items whose IDs are
 // in a JSON array.
-const sectionsQuery = `SELECT id, section, excluded, override_section, hidden, source_id, dup_of FROM items
+const sectionsQuery = `SELECT id, section, excluded, override_section, hidden, source_id, dup_of,
+	score, canonical_url, title_key, rules_section, rules_excluded, needs_review FROM items
 	WHERE id IN (SELECT value FROM json_each(?))`
 
 // SetSections stores the curator's decisions, all made under rules version
@@ -441,19 +521,15 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 		return 0, err
 	}
 	defer tx.Rollback()
+	s := db.saver.in(ctx, tx)
 
 	// The items' current sections and the editor's decisions, in one query.
-	type current struct {
-		section, override string
-		excluded, hidden  bool
-		sourceID, dupOf   int64
-	}
 	ids := make([]int64, len(cs))
 	for i, c := range cs {
 		ids[i] = c.ItemID
 	}
 	list, _ := json.Marshal(ids) // an []int64 always marshals
-	rows, err := tx.QueryContext(ctx, sectionsQuery, string(list))
+	rows, err := s.current.QueryContext(ctx, string(list))
 	if err != nil {
 		return 0, fmt.Errorf("read items: %w", err)
 	}
@@ -461,7 +537,8 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 	for rows.Next() {
 		var id int64
 		var c current
-		if err := rows.Scan(&id, &c.section, &c.excluded, &c.override, &c.hidden, &c.sourceID, &c.dupOf); err != nil {
+		if err := rows.Scan(&id, &c.section, &c.excluded, &c.override, &c.hidden, &c.sourceID, &c.dupOf,
+			&c.score, &c.canonicalURL, &c.titleKey, &c.rulesSection, &c.rulesExcluded, &c.needsReview); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("read items: %w", err)
 		}
@@ -472,74 +549,18 @@ func (db *DB) setSections(ctx context.Context, rulesVersion string, cs []feeds.C
 		return 0, fmt.Errorf("read items: %w", err)
 	}
 
-	upd, err := tx.PrepareContext(ctx, `UPDATE items SET section = ?, score = ?, excluded = ?,
-		rules_version = ?, canonical_url = ?, title_key = ?, dup_of = ?,
-		rules_section = ?, rules_excluded = ?, needs_review = ? WHERE id = ?`)
-	if err != nil {
-		return 0, err
-	}
-	defer upd.Close()
-	// A copy that becomes the primary of its group takes the old primary's
-	// place: the old primary and the copies folded into it are folded into
-	// the new one. A primary that becomes a copy hands its copies on.
-	demote, err := tx.PrepareContext(ctx, foldQuery)
-	if err != nil {
-		return 0, err
-	}
-	defer demote.Close()
-
-	dups, err := newDupFinder(ctx, tx)
-	if err != nil {
-		return 0, err
-	}
-	defer dups.Close()
-
+	w := s.decisions()
 	changed := 0
 	for _, c := range cs {
 		old, ok := cur[c.ItemID]
 		if !ok {
 			continue
 		}
-		rulesSection, rulesExcluded := c.Section, c.Excluded
-		// An editor's decision outlives every re-classification.
-		if old.override != "" {
-			c.Section = old.override
-		}
-		// A near-duplicate of another source's item is published once,
-		// under the best copy of the story (see candidate.better).
-		dupOf, err := dups.primary(ctx, c.ItemID, old.sourceID, &c)
+		n, err := w.apply(ctx, rulesVersion, c, old, false)
 		if err != nil {
-			return 0, fmt.Errorf("find duplicates of item %d: %w", c.ItemID, err)
+			return 0, err
 		}
-		if dupOf != 0 {
-			better, err := dups.prefer(ctx, c.ItemID, dupOf)
-			if err != nil {
-				return 0, fmt.Errorf("compare item %d with its primary: %w", c.ItemID, err)
-			}
-			if better {
-				if _, err := demote.ExecContext(ctx, c.ItemID, dupOf, dupOf, c.ItemID); err != nil {
-					return 0, fmt.Errorf("fold item %d into item %d: %w", dupOf, c.ItemID, err)
-				}
-				dupOf = 0
-				changed++ // the old primary leaves the published feed
-			}
-		}
-		if dupOf != 0 && old.dupOf == 0 {
-			if _, err := demote.ExecContext(ctx, dupOf, c.ItemID, c.ItemID, dupOf); err != nil {
-				return 0, fmt.Errorf("fold item %d into item %d: %w", c.ItemID, dupOf, err)
-			}
-		}
-		c.Excluded = c.Excluded || old.hidden || dupOf != 0
-		// What the editor decided, or what is not published, needs no
-		// review.
-		review := c.Review && old.override == "" && !c.Excluded
-		if _, err := upd.ExecContext(ctx, c.Section, c.Score, c.Excluded, rulesVersion,
-			c.CanonicalURL, c.TitleKey, dupOf, rulesSection, rulesExcluded, review, c.ItemID); err != nil {
-			return 0, fmt.Errorf("update item %d: %w", c.ItemID, err)
-		}
-		if old.section != c.Section || old.excluded != c.Excluded || old.dupOf != dupOf {
-			changed++
-		}
+		changed += n
 	}
 	if changed > 0 {
 		if err := bumpVersion(ctx, tx); err != nil {

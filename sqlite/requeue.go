@@ -29,5 +29,8 @@ func (db *DB) Requeue(ctx context.Context, since time.Time) (int, error) {
 	if err := db.commit(tx); err != nil {
 		return 0, fmt.Errorf("requeue items: %w", err)
 	}
+	if n > 0 {
+		db.writer.signalQueued()
+	}
 	return int(n), nil
 }

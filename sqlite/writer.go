@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,7 @@ type saveRequest struct {
 	sourceID int64
 	st       feeds.FetchState
 	items    []feeds.Item
+	decided  *decided // the items' decisions, or nil: see decide.go
 	now      time.Time
 
 	state atomic.Int32    // requestPending, then requestClaimed or requestAbandoned
@@ -63,12 +65,22 @@ type saveResult struct {
 	err   error
 }
 
+// saveStats are a fetch's feeds.SaveStats and how many of its new items
+// were stored without a decision.
+type saveStats struct {
+	feeds.SaveStats
+	decided, undecided int
+}
+
 // writer is the goroutine behind SaveFetch.
 type writer struct {
 	queue chan *saveRequest
 	mu    sync.RWMutex // read-held while enqueuing; Close write-locks it to stop new requests
 	shut  bool
 	done  chan struct{} // closed when the loop has returned
+
+	decider atomic.Pointer[deciderBox] // see SetDecider
+	queued  chan struct{}              // see ItemsQueued
 }
 
 // writeStats count the writer's work.
@@ -84,12 +96,12 @@ func (db *DB) SaveStats() (commits, fetches int64) {
 }
 
 func (db *DB) startWriter(ctx context.Context) error {
-	s, err := prepareSave(ctx, db.write)
+	s, err := prepareSave(ctx, db.write, db.read)
 	if err != nil {
 		return fmt.Errorf("prepare statements: %w", err)
 	}
 	db.saver = s
-	db.writer = &writer{queue: make(chan *saveRequest, saveQueue), done: make(chan struct{})}
+	db.writer = &writer{queue: make(chan *saveRequest, saveQueue), done: make(chan struct{}), queued: make(chan struct{}, 1)}
 	go db.writeLoop(db.writer)
 	return nil
 }
@@ -293,17 +305,22 @@ func (db *DB) saveClaimed(reqs []*saveRequest) ([]saveResult, []*saveRequest, er
 func (db *DB) saveInTx(ctx context.Context, tx *sql.Tx, reqs []*saveRequest) ([]saveResult, error) {
 	s := db.saver.in(ctx, tx)
 	results := make([]saveResult, len(reqs))
-	changed, written := false, 0
+	changed, queued, written := false, false, 0
+	var versions []string // of the decisions stored
 	for i, r := range reqs {
-		stats, err := s.saveFetch(ctx, r.sourceID, r.st, r.items, r.now, db.cutoff(r.now))
+		stats, err := s.saveFetch(ctx, r.sourceID, r.st, r.items, r.decided, r.now, db.cutoff(r.now))
 		switch {
 		case errors.Is(err, feeds.ErrNotFound):
 			results[i].err = err
 		case err != nil:
 			return nil, err
 		default:
-			results[i].stats = stats
+			results[i].stats = stats.SaveStats
 			changed = changed || stats.New+stats.Updated > 0
+			queued = queued || stats.Updated+stats.undecided > 0
+			if stats.decided > 0 && !slices.Contains(versions, r.decided.version) {
+				versions = append(versions, r.decided.version)
+			}
 			written++
 		}
 	}
@@ -320,5 +337,8 @@ func (db *DB) saveInTx(ctx context.Context, tx *sql.Tx, reqs []*saveRequest) ([]
 	}
 	db.writeStats.commits.Add(1)
 	db.writeStats.saved.Add(int64(written))
+	if queued || db.writer.outdated(versions) {
+		db.writer.signalQueued()
+	}
 	return results, nil
 }

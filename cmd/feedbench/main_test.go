@@ -47,6 +47,8 @@ func TestBench(t *testing.T) {
 				"SQLITE_BUSY / database is locked: 0",
 				"items lost: 0",
 				"classification: 540 items",
+				"curator: last of 300 items classified at", // the first poll's
+				"curator: last of 120 items classified at", // each later one's
 				"If-None-Match (304)",
 			} {
 				if !strings.Contains(out.String(), want) {
