@@ -93,8 +93,10 @@ type Source struct {
 	URL      string   `yaml:"url"`
 	Interval Duration `yaml:"interval"`
 	Tags     []string `yaml:"tags"`
-	// Section is the source's default section: its items go there, not to
-	// the fallback, when no section reaches the threshold.
+	// Section is the source's default section: a prior of half the
+	// threshold added to that section for every item of the source, and
+	// where its items go, not to the fallback, when no section reaches the
+	// threshold.
 	Section string `yaml:"section"`
 	// Bias is added to a section's score for this source's items when at
 	// least one of that section's rules fired.
