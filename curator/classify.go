@@ -232,9 +232,24 @@ func (rs *Ruleset) scoreExplained(sc *scratch, ex *Explanation) (excluded bool) 
 	return excluded
 }
 
+// biasOf is what a source's bias b adds to a section whose rules scored
+// rules: all of it when a rule of the section fired; otherwise, as a prior
+// that every item of the source gets, half of a positive bias and at most
+// half the threshold, so that the bias alone never decides (a negative
+// bias counts only against a section that scored).
+func (rs *Ruleset) biasOf(b, rules float64) float64 {
+	if rules > 0 {
+		return b
+	}
+	if b > 0 {
+		return min(b, rs.thresh) / 2
+	}
+	return 0
+}
+
 // decide turns the section scores in sc into the decision: the source's
-// bias is added to the sections that scored and its default section's prior
-// to that section, then the learned part (if the
+// bias is added (see biasOf) and its default section's prior to that
+// section, then the learned part (if the
 // ruleset has one), the best section wins if it reaches the threshold, and
 // otherwise the item goes to its source's default section or to the
 // fallback. It returns how the decision was reached and the item's source
@@ -247,9 +262,7 @@ func (rs *Ruleset) decide(it *feeds.Item, sc *scratch, excluded bool) (Decision,
 	}
 	if src != nil && src.bias != nil {
 		for si, b := range src.bias {
-			if scores[si] > 0 {
-				scores[si] += b
-			}
+			scores[si] += rs.biasOf(b, scores[si])
 		}
 	}
 	if src != nil && src.section >= 0 {
@@ -309,8 +322,13 @@ func (rs *Ruleset) closeCall(scores []float64, best int, how string, src *source
 	if how != ByScore {
 		for si, s := range scores {
 			evidence := s
-			if src != nil && si == src.section {
-				evidence -= src.dflt
+			if src != nil {
+				if si == src.section {
+					evidence -= src.dflt
+				}
+				if src.bias != nil {
+					evidence -= rs.biasOf(src.bias[si], 0)
+				}
 			}
 			if evidence > 0 && s >= rs.thresh-rs.review {
 				return true
@@ -389,8 +407,8 @@ func (rs *Ruleset) describe(ex *Explanation, it *feeds.Item, d Decision, how str
 				}
 			}
 		}
-		if src != nil && src.bias != nil && src.bias[si] != 0 && rules[si] > 0 {
-			ss.Bias = src.bias[si] // a rule of the section fired: the bias was added
+		if src != nil && src.bias != nil && src.bias[si] != 0 {
+			ss.Bias = rs.biasOf(src.bias[si], rules[si])
 		}
 		if src != nil && si == src.section {
 			ss.SourceDefault = src.dflt

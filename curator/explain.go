@@ -42,7 +42,8 @@ type SourceInfo struct {
 }
 
 // SectionScore is one section's total: what its rules scored, the
-// source's bias (added when a rule of the section fired), the prior of the
+// source's bias (all of it when a rule of the section fired, else a prior
+// of half of it, at most half the threshold), the prior of the
 // source's default section (added to that section for every item of the
 // source) and the learned part's weighted log-odds.
 type SectionScore struct {

@@ -171,3 +171,50 @@ func TestDefaultPriorReview(t *testing.T) {
 		}
 	}
 }
+
+// TestBiasPrior: a source's bias counts for every item of the source: in
+// full for a section whose rules fired, else as a prior of half of it (at
+// most half the threshold), which tips close calls but never decides alone
+// and makes no close call of an item nothing claims.
+func TestBiasPrior(t *testing.T) {
+	sections := []curator.SectionSpec{
+		{ID: "paas", Title: "PaaS", Rules: []curator.RuleSpec{{Keywords: []string{"kubernetes"}}}},
+		{ID: "industry", Title: "业内动态", Rules: []curator.RuleSpec{{Keywords: []string{"收购", "acquire"}}}},
+		{ID: "misc", Title: "大杂烩"},
+	}
+	rs, err := curator.Compile(sections, curator.Options{Fallback: "misc", Threshold: 2, ReviewMargin: 1, Sources: []curator.SourceOptions{
+		{Name: "36氪", Bias: map[string]float64{"industry": 2}},
+		{Name: "huge", Bias: map[string]float64{"industry": 10}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		title, source, want string
+		bias                float64 // industry's bias term
+		review              bool
+	}{
+		{"程序员35岁危机", "36氪", "misc", 1, false},      // the prior alone: below the threshold, no close call
+		{"程序员35岁危机", "huge", "misc", 1, false},      // capped at half the threshold
+		{"某公司收购一家创业公司", "36氪", "industry", 2, false}, // a rule fired: the whole bias
+		{"Kubernetes 收购", "36氪", "industry", 2, false}, // paas 2, industry 2+2
+		{"Kubernetes 收购", "", "paas", 0, true},        // no source: a tie
+	} {
+		it := feeds.Item{Title: tc.title, Stored: feeds.Stored{SourceName: tc.source}}
+		d := rs.Classify(&it)
+		ex := rs.Explain(&it)
+		var bias float64
+		for _, s := range ex.Scores {
+			if s.Section == "industry" {
+				bias = s.Bias
+				if sum := s.Rules + s.Bias + s.SourceDefault + s.Learned; sum != s.Score {
+					t.Errorf("%q from %q: industry's terms add up to %v, its score is %v", tc.title, tc.source, sum, s.Score)
+				}
+			}
+		}
+		if d.Section != tc.want || d.Review != tc.review || bias != tc.bias || ex.Section != d.Section || ex.Review != d.Review {
+			t.Errorf("%q from %q: %s (review %v, industry bias %v), want %s (review %v, bias %v); explained %s (review %v)",
+				tc.title, tc.source, d.Section, d.Review, bias, tc.want, tc.review, tc.bias, ex.Section, ex.Review)
+		}
+	}
+}
