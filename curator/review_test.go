@@ -194,11 +194,11 @@ func TestBiasPrior(t *testing.T) {
 		bias                float64 // industry's bias term
 		review              bool
 	}{
-		{"程序员35岁危机", "36氪", "misc", 1, false},      // the prior alone: below the threshold, no close call
-		{"程序员35岁危机", "huge", "misc", 1, false},      // capped at half the threshold
-		{"某公司收购一家创业公司", "36氪", "industry", 2, false}, // a rule fired: the whole bias
+		{"程序员35岁危机", "36氪", "misc", 1, false},          // the prior alone: below the threshold, no close call
+		{"程序员35岁危机", "huge", "misc", 1, false},         // capped at half the threshold
+		{"某公司收购一家创业公司", "36氪", "industry", 2, false},   // a rule fired: the whole bias
 		{"Kubernetes 收购", "36氪", "industry", 2, false}, // paas 2, industry 2+2
-		{"Kubernetes 收购", "", "paas", 0, true},        // no source: a tie
+		{"Kubernetes 收购", "", "paas", 0, true},         // no source: a tie
 	} {
 		it := feeds.Item{Title: tc.title, Stored: feeds.Stored{SourceName: tc.source}}
 		d := rs.Classify(&it)
