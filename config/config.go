@@ -98,8 +98,9 @@ type Source struct {
 	// where its items go, not to the fallback, when no section reaches the
 	// threshold.
 	Section string `yaml:"section"`
-	// Bias is added to a section's score for this source's items when at
-	// least one of that section's rules fired.
+	// Bias is added to a section's score for this source's items: in full
+	// when at least one of that section's rules fired, else as a prior of
+	// half of it (at most half the threshold).
 	Bias map[string]float64 `yaml:"bias"`
 }
 
