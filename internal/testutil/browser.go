@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -119,6 +120,7 @@ func NewBrowser(t testing.TB, width, height int) *Browser {
 		t.Fatalf("chromium did not start within %s", stepTimeout)
 	}
 	go b.record(chromedp.Console(ctx))
+	go b.answerDialogs(chromedp.Events(ctx, page.JavascriptDialogOpening))
 	// The window's size is what the page lays out in; set it exactly
 	// (a window may not shrink to a phone's width).
 	b.Do(fmt.Sprintf("set the viewport to %dx%d", width, height), chromedp.EmulateViewport(int64(width), int64(height)))
@@ -143,11 +145,29 @@ func (b *Browser) record(messages iter.Seq2[chromedp.ConsoleMessage, error]) {
 		if m.URL != "" {
 			line += fmt.Sprintf(" (%s:%d)", m.URL, m.Line+1)
 		}
-		b.mu.Lock()
-		b.console = append(b.console, line)
-		close(b.changed)
-		b.changed = make(chan struct{})
-		b.mu.Unlock()
+		b.note(line)
+	}
+}
+
+// note adds a line to the console's messages.
+func (b *Browser) note(line string) {
+	b.mu.Lock()
+	b.console = append(b.console, line)
+	close(b.changed)
+	b.changed = make(chan struct{})
+	b.mu.Unlock()
+}
+
+// answerDialogs accepts every dialog (alert, confirm, prompt), which
+// would otherwise stop the page, noting it among the console's messages
+// as "dialog: type: message".
+func (b *Browser) answerDialogs(dialogs iter.Seq2[page.EventJavascriptDialogOpening, error]) {
+	for d, err := range dialogs {
+		if err != nil {
+			return
+		}
+		b.note(fmt.Sprintf("dialog: %s: %s (%s)", d.Type, d.Message, d.URL))
+		_, _ = chromedp.Call(b.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
 	}
 }
 
@@ -288,7 +308,7 @@ func (b *Browser) Screenshot(name string) string {
 
 // Console returns the messages the tab's pages wrote to the console so
 // far (console calls, uncaught exceptions, the browser's own entries such
-// as a refused script), oldest first.
+// as a refused script) and the dialogs they opened, oldest first.
 func (b *Browser) Console() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()

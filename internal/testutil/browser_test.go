@@ -46,8 +46,8 @@ setTimeout(function () { document.body.dataset.late = "1"; throw new Error("boom
 }
 
 // TestBrowser drives a page through the helper: its viewport, a load, a
-// wait for a script's change, a form posted and redirected, the console,
-// a full-page screenshot and the report.
+// wait for a script's change, the console, a dialog, a form posted and
+// redirected, a full-page screenshot and the report.
 func TestBrowser(t *testing.T) {
 	site := browserSite(t)
 	b := NewBrowser(t, 390, 844)
@@ -65,6 +65,12 @@ func TestBrowser(t *testing.T) {
 	if m := b.WaitConsole("the uncaught exception", "boom from the page"); !strings.HasPrefix(m, "exception:") {
 		t.Errorf("the exception is logged as %q", m)
 	}
+
+	// A dialog would stop the page: it is accepted, and noted.
+	if !Eval[bool](b, `confirm("sure?")`) {
+		t.Error("the dialog was not accepted")
+	}
+	b.WaitConsole("the dialog", "dialog: confirm: sure?")
 
 	b.Do("type into the form", chromedp.SendKeys(chromedp.CSS("input[name=q]"), "云"))
 	if status := b.Load("submit the form", chromedp.Click(chromedp.CSS("#go"))); status != http.StatusOK {
