@@ -31,6 +31,9 @@ func TestDeps(t *testing.T) {
 		"digest":              stage,
 		"sqlite":              {"feeds"},
 		"config":              {"curator", "feeds", "aggregator", "publisher", "digest"}, // the stages state their own defaults
+		// The desk's tests import sqlite too (test imports are not in .Imports).
+		"desk":              {"feeds", "digest", "curator", "internal/logkey", "internal/webguard"},
+		"internal/webguard": {},
 		"daemon": {"config", "aggregator", "curator", "publisher", "digest", "sqlite", "feeds",
 			"internal/logkey", "internal/gctune", "internal/atomicfile"},
 	}
