@@ -11,6 +11,7 @@ import (
 // configured order, each candidate with its score, needs-review mark,
 // explanation, near-duplicates and earlier issue, and the preview beside.
 func TestDraftPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ed := e.week26()
 	b := e.browser()
@@ -35,7 +36,7 @@ func TestDraftPage(t *testing.T) {
 	a := e.entry(ed, "a")
 	art := p.article(t, a.ID)
 	for _, want := range []string{`data-entry="` + strconv.FormatInt(a.ID, 10) + `"`, `data-state="accepted"`, `data-section="cloud"`,
-		`tabindex="-1"`, `class="title" href="https://example.cn/a" rel="noopener noreferrer"`, `<span class="score"`, `3.00`,
+		`tabindex="-1"`, `class="title" href="` + e.site.URL + `/a" rel="noopener noreferrer"`, `<span class="score"`, `3.00`,
 		`<span class="review"`, `<details class="why">`, `<form class="state"`, `value="accepted"`, `value="rejected"`, `value="later"`,
 		`<form class="move"`, `<select name="section"`, `<form class="summary"`, `<textarea id="summary-`, `<form class="note"`,
 		`<form class="related"`, `name="add"`,

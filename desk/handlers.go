@@ -2,6 +2,8 @@ package desk
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -289,13 +291,27 @@ func storedRelated(links []feeds.RelatedLink) []feeds.RelatedLink {
 // setIssueNote sets the 编者按.
 func (d *Desk) setIssueNote(req *request) error {
 	text := cleanText(req.r.PostFormValue("note"))
-	if _, err := d.o.Builder.Draft(req.ctx, req.week); err != nil {
+	ed, err := d.o.Builder.Draft(req.ctx, req.week)
+	if err != nil {
 		return err
+	}
+	// The form carries the 编者按 it showed (v): one written meanwhile
+	// elsewhere is not overwritten unseen.
+	if v := req.r.PostFormValue("v"); v != "" && v != noteVersion(ed.Note) {
+		return &deskError{status: http.StatusConflict, conflict: &conflict{Field: "issue-note", Value: text},
+			msg: "The 编者按 changed meanwhile (in another window or from the command line): nothing was changed; " +
+				"what you wrote is below, the new 编者按 is in the preview."}
 	}
 	if err := d.o.Store.SetIssueNote(req.ctx, req.week, text, d.o.Now()); err != nil {
 		return err
 	}
 	return req.done(d, "top", "编者按 saved.")
+}
+
+// noteVersion identifies an 编者按 as a page showed it.
+func noteVersion(note string) string {
+	sum := sha256.Sum256([]byte(note))
+	return hex.EncodeToString(sum[:8])
 }
 
 // addURL adds an article by its URL.
@@ -326,7 +342,7 @@ func (d *Desk) check(req *request) error {
 	if len(problems) > 0 {
 		msg = fmt.Sprintf("Check: %d problems.", len(problems))
 	}
-	return req.done(d, "check", msg)
+	return req.done(d, "top", msg)
 }
 
 // publish freezes and publishes the issue as it stands.

@@ -94,6 +94,7 @@ type draftView struct {
 	Revision    int
 	AutoPublish bool
 	Note        string
+	NoteV       string // the version of the 编者按 shown
 	Updated     string
 	PublishedAt string
 	Due         string
@@ -220,7 +221,7 @@ func (d *Desk) draftPage(w http.ResponseWriter, r *http.Request, s *session, wee
 		v.PublishedAt = ed.PublishedAt.In(loc).Format("2006-01-02 15:04 MST")
 	}
 	v.AutoPublish = ed.AutoPublish
-	v.Note = ed.Note
+	v.Note, v.NoteV = ed.Note, noteVersion(ed.Note)
 	v.Updated = ed.UpdatedAt.In(loc).Format("2006-01-02 15:04:05 MST")
 	v.Due = preview.Date.In(loc).Format("2006-01-02 15:04 MST")
 	if c != nil && c.EntryID == 0 && c.Field == "issue-note" {
@@ -306,6 +307,7 @@ func (d *Desk) sections(ctx context.Context, o digest.Options, ed *feeds.EditedI
 			}
 			ev := d.entryView(ctx, e, c)
 			ev.Dupes = dupes[e.ID]
+			ev.AlsoIn = otherCopies(ev.AlsoIn, ev.Dupes)
 			if p := byItem[e.DuplicateOf]; e.DuplicateOf != 0 && p != nil && p.ID != e.ID {
 				dv := d.dupe(p)
 				ev.DuplicateOf = &dv
@@ -389,6 +391,22 @@ func (d *Desk) entryView(ctx context.Context, e *feeds.IssueEntry, c *conflict) 
 		}
 	}
 	return ev
+}
+
+// otherCopies returns the mentions of other sources' copies that are not
+// entries of the issue listed already.
+func otherCopies(mentions []mentionView, dupes []dupeView) []mentionView {
+	var out []mentionView
+	for _, m := range mentions {
+		listed := false
+		for _, d := range dupes {
+			listed = listed || (m.Link == "" && m.Source == d.Source)
+		}
+		if !listed {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // dupe is how an entry shows e as its near-duplicate.

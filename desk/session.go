@@ -305,8 +305,15 @@ func (d *Desk) login(w http.ResponseWriter, r *http.Request) {
 		d.loginPage(w, r, http.StatusForbidden, "No password is configured: run feedcurator desk passwd.")
 		return
 	}
+	// A comparison waits its turn for a while, not for ever.
+	wait := time.NewTimer(10 * time.Second)
+	defer wait.Stop()
 	select {
 	case d.bcrypt <- struct{}{}:
+	case <-wait.C:
+		w.Header().Set("Retry-After", "10")
+		d.loginPage(w, r, http.StatusServiceUnavailable, "Too many sign-ins at once: try again in a few seconds.")
+		return
 	case <-r.Context().Done():
 		return
 	}
