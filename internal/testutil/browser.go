@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"iter"
 	"os"
@@ -285,6 +286,19 @@ func (b *Browser) Text(selector string) string {
 		b.fail("text of %s: %v", selector, err)
 	}
 	return s
+}
+
+// Visible reports whether an element the CSS selector matches is shown
+// now: it does not wait (a page loaded by Load is all there).
+func (b *Browser) Visible(selector string) bool {
+	b.t.Helper()
+	return Eval[bool](b, fmt.Sprintf(`[...document.querySelectorAll(%s)].some(e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden")`, jsString(selector)))
+}
+
+// jsString is s as a JavaScript string literal.
+func jsString(s string) string {
+	q, _ := json.Marshal(s)
+	return string(q)
 }
 
 // Screenshot writes a screenshot of the whole page (beyond the viewport)

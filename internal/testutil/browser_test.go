@@ -25,7 +25,7 @@ func browserSite(t *testing.T) *httptest.Server {
 <meta name="viewport" content="width=device-width"></head>
 <body><p id="hello">你好，浏览器</p>
 <form method="post" action="/posted"><input name="q"><button id="go">go</button></form>
-<div style="height:3000px">tall</div>
+<div style="height:3000px">tall</div><p id="hidden" hidden>hidden</p><p id="invisible" style="visibility:hidden">invisible</p>
 <script src="/app.js"></script></body></html>`)
 	})
 	mux.HandleFunc("GET /app.js", func(w http.ResponseWriter, r *http.Request) {
@@ -56,6 +56,9 @@ func TestBrowser(t *testing.T) {
 	}
 	if w, h := Eval[int](b, "window.innerWidth"), Eval[int](b, "window.innerHeight"); w != 390 || h != 844 {
 		t.Errorf("viewport %dx%d, want 390x844", w, h)
+	}
+	if !b.Visible("#hello") || b.Visible("#nothing") || b.Visible("#hidden") || b.Visible("#invisible") {
+		t.Errorf("visible: #hello %v, #nothing %v", b.Visible("#hello"), b.Visible("#nothing"))
 	}
 	if got := b.Text("#hello"); got != "你好，浏览器" {
 		t.Errorf("#hello reads %q", got)
