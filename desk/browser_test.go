@@ -475,7 +475,8 @@ func TestBrowserDesk(t *testing.T) {
 		t.Errorf("entry D's explanation reads %q", why)
 	}
 
-	// The keyboard: r rejects, a accepts, on the entry j and k reach.
+	// The keyboard: r rejects, a accepts, l leaves for later, on the
+	// entry j and k reach.
 	selectEntry(t, b, eB)
 	selectEntry(t, b, eA)
 	s.act(t, b, "press r on entry A", chromedp.KeyEvent("r"))
@@ -486,6 +487,11 @@ func TestBrowserDesk(t *testing.T) {
 	s.act(t, b, "press a on entry A", chromedp.KeyEvent("a"))
 	if st := entryState(b, eA); st != "accepted" {
 		t.Errorf("after a entry A shows %q", st)
+	}
+	selectEntry(t, b, eC)
+	s.act(t, b, "press l on entry C", chromedp.KeyEvent("l"))
+	if st := entryState(b, eC); st != "later" {
+		t.Errorf("after l entry C shows %q", st)
 	}
 	selectEntry(t, b, eC)
 	s.act(t, b, "press r on entry C", chromedp.KeyEvent("r"))
@@ -882,5 +888,35 @@ func TestBrowserDeskCrossOrigin(t *testing.T) {
 	s.act(t, b, "publish", chromedp.Click(chromedp.CSS(`#publish-now`)))
 	if files := s.published(); len(files) != 1 {
 		t.Errorf("the editor's publish wrote %v", files)
+	}
+}
+
+// TestBrowserDeskStaleEdit: a change to an entry that changed since the
+// page showed it (from the command line, say) is refused with 409 and
+// "changed meanwhile"; the other change stays, and what the editor typed
+// is still on the page.
+func TestBrowserDeskStaleEdit(t *testing.T) {
+	s := newDeskSite(t, weekItems, nil)
+	b := testutil.NewBrowser(t, 1280, 900)
+	s.signIn(t, b, editorPassword)
+	eA := s.entryOf(s.draft(), "a").ID
+
+	meanwhile := "在命令行里写的按语。"
+	if err := s.db.SetEntryNote(s.ctx, s.week, eA, meanwhile, s.now.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	typed := "在浏览器里写的按语。"
+	b.Do("type A's note", chromedp.SetValue(chromedp.CSS(fmt.Sprintf("#entry-%d form.note textarea[name=note]", eA)), typed))
+	if status := b.Load("save A's note", chromedp.Click(chromedp.CSS(fmt.Sprintf("#entry-%d form.note button", eA)))); status != http.StatusConflict {
+		t.Errorf("a stale note was answered with %d, want 409\n%s", status, b.Report())
+	}
+	if got := pageText(b, "body"); !strings.Contains(got, "changed meanwhile") {
+		t.Errorf("the page does not say the entry changed meanwhile:\n%s", got)
+	}
+	if !testutil.Eval[bool](b, fmt.Sprintf(`[...document.querySelectorAll("textarea, input")].some(e => e.value === %q) || document.body.textContent.includes(%q)`, typed, typed)) {
+		t.Errorf("what the editor typed is lost\n%s", b.Report())
+	}
+	if note := s.entryOf(s.draft(), "a").Note; note != meanwhile {
+		t.Errorf("the stored note is %q, want the one written meanwhile %q", note, meanwhile)
 	}
 }
