@@ -65,6 +65,10 @@ func (d *Desk) change(h func(*request) error) func(http.ResponseWriter, *http.Re
 			d.errorPage(w, r, s, http.StatusNotFound, "No such issue: "+err.Error())
 			return
 		}
+		if d.notBegun(week) {
+			d.errorPage(w, r, s, http.StatusNotFound, notBegunMsg(week))
+			return
+		}
 		req := &request{w: w, r: r, s: s, week: week, ctx: r.Context()}
 		err = h(req)
 		if err == nil {

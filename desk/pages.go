@@ -29,10 +29,10 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 }).ParseFS(templateFS, "templates/*.html"))
 
 // render writes template name with v as the page, with status.
-func (d *Desk) render(w http.ResponseWriter, status int, name string, v any) {
+func (d *Desk) render(w http.ResponseWriter, r *http.Request, status int, name string, v any) {
 	var b bytes.Buffer
 	if err := pages.ExecuteTemplate(&b, name, v); err != nil {
-		d.log.Error().Err(err).Str(logkey.Path, name).Msg("desk page failed")
+		d.log.Error().Err(err).Str(logkey.Path, r.URL.Path).Msg("desk page failed")
 		http.Error(w, "the page could not be rendered", http.StatusInternalServerError)
 		return
 	}
@@ -56,8 +56,8 @@ type errorView struct {
 }
 
 // errorPage shows msg alone, with status.
-func (d *Desk) errorPage(w http.ResponseWriter, _ *http.Request, s *session, status int, msg string) {
-	d.render(w, status, "error", errorView{Flash: msg, CSRF: s.csrf, Home: "/desk/"})
+func (d *Desk) errorPage(w http.ResponseWriter, r *http.Request, s *session, status int, msg string) {
+	d.render(w, r, status, "error", errorView{Flash: msg, CSRF: s.csrf, Home: "/desk/"})
 }
 
 // defaultWeek is the week the desk opens: the next issue due.
@@ -77,7 +77,22 @@ func (d *Desk) serveDraft(w http.ResponseWriter, r *http.Request, s *session) {
 		d.errorPage(w, r, s, http.StatusNotFound, "No such issue: "+err.Error())
 		return
 	}
+	if d.notBegun(week) {
+		d.errorPage(w, r, s, http.StatusNotFound, notBegunMsg(week))
+		return
+	}
 	d.draftPage(w, r, s, week, http.StatusOK, "", nil)
+}
+
+// notBegun reports whether week w comes after the week of the next issue
+// due: its candidates have not arrived, and opening its draft now would
+// make it empty, its candidates arriving later as "later" entries.
+func (d *Desk) notBegun(w feeds.Week) bool {
+	return d.defaultWeek().Before(w)
+}
+
+func notBegunMsg(w feeds.Week) string {
+	return "Issue " + w.String() + " has not begun: its draft is made from its candidates once its week is under way."
 }
 
 // draftView is the draft page.
@@ -87,6 +102,7 @@ type draftView struct {
 	FlashError  bool
 	Week        string
 	Prev, Next  string
+	HasNext     bool   // the next week has begun
 	Current     string // the next issue due
 	Title       string
 	State       string // draft, or published rev N
@@ -183,7 +199,7 @@ type problemView struct {
 // editor's text a refused change carried.
 func (d *Desk) draftPage(w http.ResponseWriter, r *http.Request, s *session, week feeds.Week, status int, flash string, c *conflict) {
 	ctx := r.Context()
-	v := draftView{CSRF: s.csrf, Week: week.String(), Prev: week.Prev().String(), Next: week.Next().String(),
+	v := draftView{CSRF: s.csrf, Week: week.String(), Prev: week.Prev().String(), Next: week.Next().String(), HasNext: !d.notBegun(week.Next()),
 		Current: d.defaultWeek().String(), Conflict: c, Flash: flash, FlashError: status >= 400}
 	if v.Flash == "" {
 		v.Flash = d.sessions.popFlash(s)
@@ -235,7 +251,7 @@ func (d *Desk) draftPage(w http.ResponseWriter, r *http.Request, s *session, wee
 	if cr := d.sessions.lastCheck(s, week); cr != nil {
 		v.Check = checkPage(cr, ed, loc)
 	}
-	d.render(w, status, "draft", v)
+	d.render(w, r, status, "draft", v)
 }
 
 // errorStatus is the status of a page that failed with err.

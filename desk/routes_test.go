@@ -202,9 +202,10 @@ func TestEveryRoute(t *testing.T) {
 	for _, id := range []int64{added} {
 		post(id, "summary", url.Values{"summary": {"新特性。"}})
 	}
+	post(a.ID, "related", url.Values{"remove": {"0"}}) // item d's link is dead
 	p = postIssue("check", url.Values{}, "top")
-	if strings.Contains(p.body, `data-kind="featured_before"`) {
-		t.Errorf("a rejected entry is still a problem")
+	if !strings.Contains(p.body, `<p id="no-problems">`) || strings.Contains(p.body, `<ul id="problems">`) {
+		t.Errorf("the check of a clean issue shows problems:\n%s", p.body[strings.Index(p.body, `id="check-results"`):][:1500])
 	}
 
 	// Auto-publish off and on.

@@ -512,6 +512,20 @@ func TestSecurityHeaders(t *testing.T) {
 	if r := b.get("/desk/assets/../desk.go"); r.status == http.StatusOK {
 		t.Errorf("an asset path outside the assets: %d", r.status)
 	}
+	// A week not begun has no draft yet, and opening it makes none (its
+	// candidates would all arrive as "later").
+	if r := b.get("/desk/issue/2016-W27"); r.status != http.StatusNotFound || !strings.Contains(r.flash(), "has not begun") {
+		t.Errorf("a week not begun: %d %q, want 404", r.status, r.flash())
+	}
+	if r := b.post("/desk/issue/2016-W27/note", url.Values{"note": {"早了"}}); r.status != http.StatusNotFound {
+		t.Errorf("a change of a week not begun: %d, want 404", r.status)
+	}
+	if _, err := e.db.EditedIssue(e.ctx, w27); err == nil {
+		t.Errorf("the desk made a draft of %s before it began", w27)
+	}
+	if strings.Contains(b.draft(w26).body, `href="/desk/issue/2016-W27"`) {
+		t.Errorf("the draft of the week under way links to the next week")
+	}
 	if r := b.get("/desk/issue/2016-W99"); r.status != http.StatusNotFound {
 		t.Errorf("a week that does not exist: %d, want 404", r.status)
 	}
@@ -660,6 +674,18 @@ func TestHostilePayloads(t *testing.T) {
 	p = b.draft(w26)
 	if !strings.Contains(p.body, "标题") || !strings.Contains(p.body, "Docker 1.12 内置编排。") || !strings.Contains(p.body, "Kubernetes 1.3：从零到一") {
 		t.Fatalf("the hostile items are not on the page:\n%s", p.body)
+	}
+	// What the editor and the sources wrote is there, as text.
+	for what, want := range map[string]string{
+		"the editor's 要点":           `&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;标题`,
+		"the editor's note":         `&lt;/textarea&gt;&lt;script&gt;alert(&#34;note&#34;)&lt;/script&gt;`,
+		"the 编者按":                   `&lt;script&gt;alert(&#34;编者按&#34;)&lt;/script&gt;`,
+		"the explanation's source":  `source:   &lt;script&gt;alert(&#34;why&#34;)&lt;/script&gt;`,
+		"the added page's og:title": `Kubernetes 1.3：从零到一 &lt;script&gt;alert(1)&lt;/script&gt;`,
+	} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("%s is not on the page as text (want %s)", what, want)
+		}
 	}
 	checkPage(t, "draft", p.body)
 	checkPage(t, "login", e.browser().get("/desk/login").body)

@@ -72,6 +72,9 @@ func randomBytes(n int) []byte {
 	return b
 }
 
+// tokenLen is the length of a random token.
+var tokenLen = base64.RawURLEncoding.EncodedLen(32)
+
 // randomToken returns a random 256-bit token, URL-safe.
 func randomToken() string { return base64.RawURLEncoding.EncodeToString(randomBytes(32)) }
 
@@ -158,13 +161,18 @@ func (ss *sessions) lastCheck(s *session, w feeds.Week) *checkResult {
 	return s.check
 }
 
-// limiter counts recent failed sign-ins per client address.
+// limiter counts recent failed sign-ins per client address, and the
+// attempts under way: those count as failures until they are decided, so
+// that many attempts sent at once cannot all slip under the limit.
 type limiter struct {
-	mu   sync.Mutex
-	seen map[string][]time.Time
+	mu      sync.Mutex
+	seen    map[string][]time.Time
+	pending map[string]int
 }
 
-func newLimiter() *limiter { return &limiter{seen: map[string][]time.Time{}} }
+func newLimiter() *limiter {
+	return &limiter{seen: map[string][]time.Time{}, pending: map[string]int{}}
+}
 
 func (l *limiter) recent(host string, now time.Time) []time.Time {
 	ts := l.seen[host]
@@ -175,37 +183,54 @@ func (l *limiter) recent(host string, now time.Time) []time.Time {
 	return ts[i:]
 }
 
-// wait returns how long host must wait before it may try again: 0 if it
-// may now.
-func (l *limiter) wait(host string, now time.Time) time.Duration {
+// begin starts an attempt of host at now and returns 0, or returns how
+// long host must wait before it may try again (and starts nothing).
+// Every attempt begun is ended with end.
+func (l *limiter) begin(host string, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	ts := l.recent(host, now)
-	if len(ts) < failLimit {
-		return 0
-	}
-	return ts[len(ts)-failLimit].Add(failWindow).Sub(now)
-}
-
-// fail records a failed sign-in of host at now.
-func (l *limiter) fail(host string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if _, ok := l.seen[host]; !ok && len(l.seen) >= failHosts {
-		for h := range l.seen { // forget some address; the map is bounded
-			delete(l.seen, h)
-			break
+	if n := len(ts) + l.pending[host]; n >= failLimit {
+		if len(ts) < failLimit {
+			return time.Second // attempts under way: their outcome decides
 		}
+		return ts[len(ts)-failLimit].Add(failWindow).Sub(now)
 	}
-	l.seen[host] = append(l.recent(host, now), now)
+	l.pending[host]++
+	return 0
 }
 
-// clear forgets the failures of host, after it signed in.
-func (l *limiter) clear(host string) {
+// end ends an attempt of host begun with begin: a failure at now, or
+// a success (which forgets the host's failures), or neither (an attempt
+// abandoned before its password was compared).
+func (l *limiter) end(host string, now time.Time, outcome attempt) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.seen, host)
+	if l.pending[host]--; l.pending[host] <= 0 {
+		delete(l.pending, host)
+	}
+	switch outcome {
+	case attemptOK:
+		delete(l.seen, host)
+	case attemptFailed:
+		if _, ok := l.seen[host]; !ok && len(l.seen) >= failHosts {
+			for h := range l.seen { // forget some address; the map is bounded
+				delete(l.seen, h)
+				break
+			}
+		}
+		l.seen[host] = append(l.recent(host, now), now)
+	}
 }
+
+// attempt is how a sign-in attempt ended.
+type attempt int
+
+const (
+	attemptAbandoned attempt = iota
+	attemptOK
+	attemptFailed
+)
 
 // tokenOK reports whether got is want, in constant time; an empty want
 // never matches.
@@ -270,14 +295,14 @@ func (d *Desk) serveLogin(w http.ResponseWriter, r *http.Request) {
 func (d *Desk) loginPage(w http.ResponseWriter, r *http.Request, status int, flash string) {
 	c, err := r.Cookie(loginCookie)
 	value := ""
-	if err == nil && len(c.Value) == len(randomToken()) {
+	if err == nil && len(c.Value) == tokenLen {
 		value = c.Value
 	} else {
 		value = randomToken()
 		http.SetCookie(w, d.cookie(r, loginCookie, value, int(time.Hour.Seconds())))
 	}
 	v := loginView{CSRF: d.loginToken(value), Flash: flash, NoPassword: d.o.PasswordHash() == ""}
-	d.render(w, status, "login", v)
+	d.render(w, r, status, "login", v)
 }
 
 // login checks the editor's password and starts a session.
@@ -294,17 +319,19 @@ func (d *Desk) login(w http.ResponseWriter, r *http.Request) {
 		d.loginPage(w, r, http.StatusForbidden, "The sign-in form has expired: sign in again.")
 		return
 	}
-	if wait := d.logins.wait(host, now); wait > 0 {
-		secs := int(math.Ceil(wait.Seconds()))
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		d.loginPage(w, r, http.StatusTooManyRequests, "Too many wrong passwords: try again in "+strconv.Itoa(secs)+" seconds.")
-		return
-	}
 	hash := d.o.PasswordHash()
 	if hash == "" {
 		d.loginPage(w, r, http.StatusForbidden, "No password is configured: run feedcurator desk passwd.")
 		return
 	}
+	if wait := d.logins.begin(host, now); wait > 0 {
+		secs := int(math.Ceil(wait.Seconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		d.loginPage(w, r, http.StatusTooManyRequests, "Too many wrong passwords: try again in "+strconv.Itoa(secs)+" seconds.")
+		return
+	}
+	outcome := attemptAbandoned
+	defer func() { d.logins.end(host, now, outcome) }()
 	// A comparison waits its turn for a while, not for ever.
 	wait := time.NewTimer(10 * time.Second)
 	defer wait.Stop()
@@ -321,7 +348,7 @@ func (d *Desk) login(w http.ResponseWriter, r *http.Request) {
 	<-d.bcrypt
 	switch {
 	case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
-		d.logins.fail(host, now)
+		outcome = attemptFailed
 		d.log.Warn().Str(logkey.Remote, host).Msg("desk password refused")
 		d.loginPage(w, r, http.StatusUnauthorized, "Wrong password.")
 		return
@@ -330,7 +357,7 @@ func (d *Desk) login(w http.ResponseWriter, r *http.Request) {
 		d.loginPage(w, r, http.StatusInternalServerError, "The configured password hash is not a bcrypt hash: run feedcurator desk passwd.")
 		return
 	}
-	d.logins.clear(host)
+	outcome = attemptOK
 	if old, err := r.Cookie(sessionCookie); err == nil {
 		d.sessions.end(old.Value) // a new ID at every sign-in
 	}
