@@ -286,7 +286,7 @@ func (s *deskSite) cookies(b *testutil.Browser) []*network.Cookie {
 	defer cancel()
 	res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{s.srv.URL + "/desk/"}})
 	if err != nil {
-		s.t.Fatalf("cookies: %v\n%s", err, b.Report())
+		b.Fatalf("cookies: %v", err)
 	}
 	return res.Cookies
 }
@@ -295,7 +295,7 @@ func (s *deskSite) cookies(b *testutil.Browser) []*network.Cookie {
 func see(t *testing.T, b *testutil.Browser, what, selector string) {
 	t.Helper()
 	if !b.Visible(selector) {
-		t.Fatalf("%s: no %s on the page\n%s", what, selector, b.Report())
+		b.Fatalf("%s: no %s on the page", what, selector)
 	}
 }
 
@@ -308,7 +308,7 @@ func (s *deskSite) signIn(t *testing.T, b *testutil.Browser, password string) {
 	b.Do("type the password", chromedp.SetValue(chromedp.CSS(`form#login input[name=password]`), password))
 	status := b.Load("sign in", chromedp.Click(chromedp.CSS(`#signin`)))
 	if p := pagePath(t, b); p != s.issuePath() || status != http.StatusOK {
-		t.Fatalf("signed in, the desk answers %d and shows %s, want the draft %s\n%s", status, p, s.issuePath(), b.Report())
+		b.Fatalf("signed in, the desk answers %d and shows %s, want the draft %s", status, p, s.issuePath())
 	}
 	see(t, b, "the draft", `main#draft`)
 	see(t, b, "the draft", `aside#preview`)
@@ -319,10 +319,10 @@ func (s *deskSite) signIn(t *testing.T, b *testutil.Browser, password string) {
 func (s *deskSite) act(t *testing.T, b *testutil.Browser, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if status := b.Load(what, actions...); status != http.StatusOK {
-		t.Fatalf("%s: the desk answered %d\n%s", what, status, b.Report())
+		b.Fatalf("%s: the desk answered %d", what, status)
 	}
 	if p := pagePath(t, b); p != s.issuePath() {
-		t.Fatalf("%s: the desk shows %s, want the draft %s\n%s", what, p, s.issuePath(), b.Report())
+		b.Fatalf("%s: the desk shows %s, want the draft %s", what, p, s.issuePath())
 	}
 	see(t, b, what, `#flash`)
 }
@@ -339,13 +339,13 @@ func selectEntry(t *testing.T, b *testutil.Browser, id int64) {
 	ids := testutil.Eval[[]string](b, `[...document.querySelectorAll(".entry")].map(e => e.id)`)
 	at := slices.Index(ids, want)
 	if at < 0 {
-		t.Fatalf("no %s among the entries %q\n%s", want, ids, b.Report())
+		b.Fatalf("no %s among the entries %q", want, ids)
 	}
 	for range len(ids) + 1 {
 		cur := testutil.Eval[string](b, currentEntry)
 		if cur == want {
 			if focused := testutil.Eval[string](b, `document.activeElement ? document.activeElement.id : ""`); focused != want {
-				t.Fatalf("the current entry is %s but the focus is on %q\n%s", want, focused, b.Report())
+				b.Fatalf("the current entry is %s but the focus is on %q", want, focused)
 			}
 			return
 		}
@@ -361,7 +361,7 @@ func selectEntry(t *testing.T, b *testutil.Browser, id int64) {
 		b.Wait(fmt.Sprintf("%s moves from %q to %s", key, cur, ids[next]),
 			fmt.Sprintf(`%s === %q && document.activeElement && document.activeElement.id === %q`, currentEntry, ids[next], ids[next]))
 	}
-	t.Fatalf("j and k never reached %s\n%s", want, b.Report())
+	b.Fatalf("j and k never reached %s", want)
 }
 
 // entryState is the state the page shows for entry id.
@@ -401,15 +401,15 @@ func TestBrowserDesk(t *testing.T) {
 	see(t, b, "the login page", `form#login`)
 	b.Do("type a wrong password", chromedp.SetValue(chromedp.CSS(`form#login input[name=password]`), "not the password"))
 	if status := b.Load("sign in with a wrong password", chromedp.Click(chromedp.CSS(`#signin`))); status == http.StatusForbidden {
-		t.Fatalf("the desk refused the sign-in (403)\n%s", b.Report())
+		b.Fatalf("the desk refused the sign-in (403)")
 	}
 	if p := pagePath(t, b); p != "/desk/login" {
-		t.Errorf("after a wrong password the desk shows %s\n%s", p, b.Report())
+		b.Errorf("after a wrong password the desk shows %s", p)
 	}
 	see(t, b, "a wrong password", `#flash`)
 	b.Load("open the desk without a session", chromedp.Navigate(s.srv.URL+"/desk/"))
 	if p := pagePath(t, b); p != "/desk/login" {
-		t.Fatalf("after a wrong password /desk/ shows %s, want the login page\n%s", p, b.Report())
+		b.Fatalf("after a wrong password /desk/ shows %s, want the login page", p)
 	}
 
 	// The right one: the week's draft.
@@ -834,7 +834,7 @@ func TestBrowserDeskCrossOrigin(t *testing.T) {
 	s.signIn(t, b, editorPassword)
 	token := testutil.Eval[string](b, `(document.querySelector("form#publish input[name=csrf]") || {value: ""}).value`)
 	if token == "" {
-		t.Errorf("form#publish has no csrf field\n%s", b.Report())
+		b.Errorf("form#publish has no csrf field")
 	}
 	publish := s.srv.URL + s.issuePath() + "/publish"
 
@@ -912,13 +912,13 @@ func TestBrowserDeskStaleEdit(t *testing.T) {
 	typed := "在浏览器里写的按语。"
 	b.Do("type A's note", chromedp.SetValue(chromedp.CSS(fmt.Sprintf("#entry-%d form.note textarea[name=note]", eA)), typed))
 	if status := b.Load("save A's note", chromedp.Click(chromedp.CSS(fmt.Sprintf("#entry-%d form.note button", eA)))); status != http.StatusConflict {
-		t.Errorf("a stale note was answered with %d, want 409\n%s", status, b.Report())
+		b.Errorf("a stale note was answered with %d, want 409", status)
 	}
 	if got := pageText(b, "body"); !strings.Contains(got, "changed meanwhile") {
 		t.Errorf("the page does not say the entry changed meanwhile:\n%s", got)
 	}
 	if !testutil.Eval[bool](b, fmt.Sprintf(`[...document.querySelectorAll("textarea, input")].some(e => e.value === %q) || document.body.textContent.includes(%q)`, typed, typed)) {
-		t.Errorf("what the editor typed is lost\n%s", b.Report())
+		b.Errorf("what the editor typed is lost")
 	}
 	if note := s.entryOf(s.draft(), "a").Note; note != meanwhile {
 		t.Errorf("the stored note is %q, want the one written meanwhile %q", note, meanwhile)

@@ -190,20 +190,33 @@ func (b *Browser) WaitConsole(what, text string) string {
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			b.fail("%s: no console message holds %q: %v", what, text, ctx.Err())
+			b.Fatalf("%s: no console message holds %q: %v", what, text, ctx.Err())
 			return ""
 		}
 	}
 }
 
-// fail fails the test with the message and the report.
-func (b *Browser) fail(format string, args ...any) {
+// Fatalf fails the test and stops it, as testing's Fatalf does, with
+// the message and what the page shows (Report).
+func (b *Browser) Fatalf(format string, args ...any) {
 	b.t.Helper()
-	report := b.Report()
+	b.t.Fatalf(format+"\n%s", append(args, b.report())...)
+}
+
+// Errorf fails the test, as testing's Errorf does, with the message and
+// what the page shows (Report).
+func (b *Browser) Errorf(format string, args ...any) {
+	b.t.Helper()
+	b.t.Errorf(format+"\n%s", append(args, b.report())...)
+}
+
+// report is Report, noted as given: the test's end need not repeat it.
+func (b *Browser) report() string {
+	r := b.Report()
 	b.mu.Lock()
 	b.reported = true
 	b.mu.Unlock()
-	b.t.Fatalf(format+"\n%s", append(args, report)...)
+	return r
 }
 
 // Context returns a context for chromedp's calls in the tab, bounded by
@@ -228,7 +241,7 @@ func (b *Browser) Do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	ctx, cancel := b.step()
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
-		b.fail("%s: %v", what, err)
+		b.Fatalf("%s: %v", what, err)
 	}
 }
 
@@ -241,7 +254,7 @@ func (b *Browser) Load(what string, actions ...chromedp.Action[chromedp.Void]) i
 	defer cancel()
 	resp, err := chromedp.RunResponse(ctx, actions...)
 	if err != nil {
-		b.fail("%s: %v", what, err)
+		b.Fatalf("%s: %v", what, err)
 	}
 	if resp == nil {
 		return 0
@@ -258,7 +271,7 @@ func (b *Browser) Wait(what, expression string) {
 	// No timeout of the poll's own: the step's context bounds it.
 	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expression,
 		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(0))); err != nil {
-		b.fail("%s: waiting for %s: %v", what, expression, err)
+		b.Fatalf("%s: waiting for %s: %v", what, expression, err)
 	}
 }
 
@@ -270,7 +283,7 @@ func Eval[T any](b *Browser, expression string) T {
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expression))
 	if err != nil {
-		b.fail("evaluate %s: %v", expression, err)
+		b.Fatalf("evaluate %s: %v", expression, err)
 	}
 	return v
 }
@@ -283,7 +296,7 @@ func (b *Browser) Text(selector string) string {
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(selector)))
 	if err != nil {
-		b.fail("text of %s: %v", selector, err)
+		b.Fatalf("text of %s: %v", selector, err)
 	}
 	return s
 }
@@ -310,7 +323,7 @@ func (b *Browser) Screenshot(name string) string {
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
-		b.fail("screenshot %s: %v", name, err)
+		b.Fatalf("screenshot %s: %v", name, err)
 	}
 	path := filepath.Join(b.t.ArtifactDir(), name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
