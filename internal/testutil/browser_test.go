@@ -138,3 +138,31 @@ func TestBrowserFailureReports(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserWithoutChromium: without chromium a browser test is skipped,
+// or fails when FEEDCURATOR_REQUIRE_TOOLS says the tools are there.
+func TestBrowserWithoutChromium(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("FEEDCURATOR_REQUIRE_TOOLS", "")
+	skipped := false
+	t.Run("missing", func(t *testing.T) {
+		defer func() { skipped = t.Skipped() }()
+		NewBrowser(t, 800, 600)
+		t.Error("NewBrowser went on without chromium")
+	})
+	if !skipped {
+		t.Error("a test without chromium was not skipped")
+	}
+
+	t.Setenv("FEEDCURATOR_REQUIRE_TOOLS", "1")
+	r := &fatalRecorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		NewBrowser(r, 800, 600)
+	}()
+	<-done
+	if !strings.Contains(r.fatal, "chromium is required") {
+		t.Errorf("without chromium and with FEEDCURATOR_REQUIRE_TOOLS: %q", r.fatal)
+	}
+}
