@@ -384,8 +384,9 @@ var weekItems = []deskItem{
 }
 
 // TestBrowserDesk edits the week's issue in Chromium as an editor does,
-// keyboard included, and publishes it: the Markdown written and the store
-// hold what was done.
+// keyboard included (accept, reject, later, move, order, 要点, 推荐阅读,
+// 编者按, an article by URL, the check), and publishes it: the Markdown
+// written, the store and the digest feed hold what was done.
 func TestBrowserDesk(t *testing.T) {
 	s := newDeskSite(t, weekItems, func(ids map[string]int64) map[int64]curator.Explanation {
 		return map[int64]curator.Explanation{
@@ -543,6 +544,24 @@ func TestBrowserDesk(t *testing.T) {
 	s.act(t, b, "add the URL", chromedp.Click(chromedp.CSS(`form#add-url button`)))
 	b.Wait("the added article shows with its og:title", `[...document.querySelectorAll("#section-cloud .entry a.title")].some(a => a.textContent.trim() === "Kubernetes 1.3：从零到一")`)
 
+	// Up, twice: the added article, last in 云计算, goes first.
+	var eK int64
+	for _, e := range s.draft().Entries {
+		if e.ItemID == 0 {
+			eK = e.ID
+		}
+	}
+	for i := range 2 {
+		// The up button is the one of the entry's position forms that
+		// asks for the smaller position.
+		up := testutil.Eval[string](b, fmt.Sprintf(`String(Math.min(...[...document.querySelectorAll("#entry-%d form.move input[name=position][type=hidden]")].map(p => +p.value)))`, eK))
+		s.act(t, b, fmt.Sprintf("move the added article up (%d)", i+1),
+			chromedp.Click(sel(eK, fmt.Sprintf(`form.move:has(input[name=position][value="%s"]) button`, up))))
+	}
+	if order := testutil.Eval[[]string](b, `[...document.querySelectorAll("#section-cloud .entry")].map(e => e.id)`); len(order) == 0 || order[0] != fmt.Sprintf("entry-%d", eK) {
+		t.Errorf("after two ups 云计算 shows %q, want entry-%d first", order, eK)
+	}
+
 	// The check lists the problems: 大数据's one article has no 要点 and a
 	// dead link, 安全 is empty.
 	s.act(t, b, "run the check", chromedp.Click(chromedp.CSS(`#run-check`)))
@@ -591,9 +610,9 @@ func TestBrowserDesk(t *testing.T) {
 		ok   bool
 	}{
 		{"the 编者按", strings.Contains(md, "> 编者按: "+note)},
-		{"A under 云计算 with its edited 要点", strings.Contains(bySection["云计算及容器技术"], weekItems[0].title+"\n\n> 要点: "+summary)},
+		{"the added article first under 云计算", strings.Contains(bySection["云计算及容器技术"], "\n#### 1、Kubernetes 1.3：从零到一\n")},
+		{"A second under 云计算 with its edited 要点", strings.Contains(bySection["云计算及容器技术"], "\n#### 2、"+weekItems[0].title+"\n\n> 要点: "+summary)},
 		{"A's 推荐阅读", strings.Contains(bySection["云计算及容器技术"], "推荐阅读：") && strings.Contains(md, "]: "+related)},
-		{"the added article under 云计算", strings.Contains(bySection["云计算及容器技术"], "Kubernetes 1.3：从零到一")},
 		{"B moved under 大数据", strings.Contains(bySection["大数据"], weekItems[1].title) && !strings.Contains(bySection["云计算及容器技术"], weekItems[1].title)},
 		{"no rejected C", !strings.Contains(md, weekItems[2].title)},
 	}
