@@ -16,12 +16,17 @@ import (
 var proxyHeaders = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip", "Via"}
 
 // CrossSite reports whether a browser sent r for a page of another origin:
-// Sec-Fetch-Site says so, or Origin names another host than the request's
-// (or is "null", as sandboxed pages and some redirects send). Clients that
-// are not browsers (curl, feedcurator reload) send neither.
+// Sec-Fetch-Site says so, or, from a browser that does not send it, Origin
+// names another host than the request's (or is "null", as sandboxed pages
+// and some redirects send). "Sec-Fetch-Site: same-origin" settles it: a page
+// cannot forge it, and a browser sends "Origin: null" for its own pages
+// under a no-referrer policy. Clients that are not browsers (curl,
+// feedcurator reload) send neither.
 func CrossSite(r *http.Request) bool {
 	switch r.Header.Get("Sec-Fetch-Site") {
-	case "", "same-origin", "none":
+	case "same-origin":
+		return false
+	case "", "none":
 	default:
 		return true
 	}

@@ -21,6 +21,11 @@ func TestCrossSite(t *testing.T) {
 		{"other origin", "127.0.0.1:8080", map[string]string{"Origin": "http://evil.example"}, true},
 		{"other port", "127.0.0.1:8080", map[string]string{"Origin": "http://127.0.0.1:9090"}, true},
 		{"null origin", "127.0.0.1:8080", map[string]string{"Origin": "null"}, true},
+		// A no-referrer policy makes a browser send "Origin: null" for its
+		// own pages' forms; Sec-Fetch-Site says where they came from.
+		{"own page under no-referrer", "127.0.0.1:8080", map[string]string{"Origin": "null", "Sec-Fetch-Site": "same-origin"}, false},
+		{"proxy rewrote the host", "127.0.0.1:8080", map[string]string{"Origin": "https://desk.example", "Sec-Fetch-Site": "same-origin"}, false},
+		{"null origin, typed", "127.0.0.1:8080", map[string]string{"Origin": "null", "Sec-Fetch-Site": "none"}, true},
 		{"cross-site fetch", "127.0.0.1:8080", map[string]string{"Sec-Fetch-Site": "cross-site"}, true},
 		{"same-site fetch", "127.0.0.1:8080", map[string]string{"Sec-Fetch-Site": "same-site"}, true},
 		{"unparsable origin", "127.0.0.1:8080", map[string]string{"Origin": "http://[::1"}, true},
