@@ -60,17 +60,12 @@ func (d *Desk) change(h func(*request) error) func(http.ResponseWriter, *http.Re
 			d.errorPage(w, r, s, http.StatusForbidden, "The form's token is missing or wrong: reload the page and try again.")
 			return
 		}
-		week, err := feeds.ParseWeek(r.PathValue("week"))
-		if err != nil {
-			d.errorPage(w, r, s, http.StatusNotFound, "No such issue: "+err.Error())
-			return
-		}
-		if d.notBegun(week) {
-			d.errorPage(w, r, s, http.StatusNotFound, notBegunMsg(week))
+		week, ok := d.pathWeek(w, r, s)
+		if !ok {
 			return
 		}
 		req := &request{w: w, r: r, s: s, week: week, ctx: r.Context()}
-		err = h(req)
+		err := h(req)
 		if err == nil {
 			return
 		}
@@ -387,19 +382,8 @@ func (d *Desk) autoPublish(req *request) error {
 // knownSection reports whether id is a section the issue may show: a
 // configured one, or any when none is configured (as the digest does).
 func (d *Desk) knownSection(id string) bool {
-	if id == "" {
-		return false
-	}
 	o := d.o.Builder.Options()
-	if len(o.Sections) == 0 {
-		return true
-	}
-	for _, s := range o.Sections {
-		if s.ID == id {
-			return true
-		}
-	}
-	return false
+	return o.HasSection(id)
 }
 
 // sectionTitle returns the configured title of section id, else id.

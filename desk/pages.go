@@ -8,7 +8,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -72,16 +71,24 @@ func (d *Desk) serveHome(w http.ResponseWriter, r *http.Request, _ *session) {
 
 // serveDraft shows a week's draft.
 func (d *Desk) serveDraft(w http.ResponseWriter, r *http.Request, s *session) {
+	if week, ok := d.pathWeek(w, r, s); ok {
+		d.draftPage(w, r, s, week, http.StatusOK, "", nil)
+	}
+}
+
+// pathWeek returns the week r's path names, or answers 404 for a week
+// that is no week or has not begun.
+func (d *Desk) pathWeek(w http.ResponseWriter, r *http.Request, s *session) (feeds.Week, bool) {
 	week, err := feeds.ParseWeek(r.PathValue("week"))
 	if err != nil {
 		d.errorPage(w, r, s, http.StatusNotFound, "No such issue: "+err.Error())
-		return
+		return week, false
 	}
 	if d.notBegun(week) {
 		d.errorPage(w, r, s, http.StatusNotFound, notBegunMsg(week))
-		return
+		return week, false
 	}
-	d.draftPage(w, r, s, week, http.StatusOK, "", nil)
+	return week, true
 }
 
 // notBegun reports whether week w comes after the week of the next issue
@@ -268,22 +275,7 @@ func errorStatus(err error) int {
 // each, the entries by position.
 func (d *Desk) sections(ctx context.Context, o digest.Options, ed *feeds.EditedIssue, featured []feeds.Featured, c *conflict) ([]sectionView, []feeds.Section) {
 	choices := append([]feeds.Section(nil), o.Sections...)
-	known := map[string]bool{"": true}
-	for _, s := range choices {
-		known[s.ID] = true
-	}
-	var extra []string
-	for _, e := range ed.Entries {
-		if !known[e.Section] {
-			known[e.Section] = true
-			extra = append(extra, e.Section)
-		}
-	}
-	sort.Strings(extra)
-	all := append([]feeds.Section(nil), choices...)
-	for _, id := range extra {
-		all = append(all, feeds.Section{ID: id, Title: id})
-	}
+	all := digest.IssueSections(&o, ed)
 	if len(o.Sections) == 0 {
 		choices = all
 	}

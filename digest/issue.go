@@ -116,7 +116,7 @@ func (b *Builder) render(o *Options, ed *feeds.EditedIssue) *feeds.Issue {
 	if ed.UpdatedAt.After(is.Updated) {
 		is.Updated = ed.UpdatedAt
 	}
-	for _, s := range issueSections(o, ed) {
+	for _, s := range IssueSections(o, ed) {
 		sec := feeds.IssueSection{Section: s}
 		for i := range ed.Entries {
 			e := &ed.Entries[i]
@@ -139,9 +139,10 @@ func (b *Builder) render(o *Options, ed *feeds.EditedIssue) *feeds.Issue {
 	return is
 }
 
-// issueSections lists the sections an edited issue may show: the
-// configured ones in order, then any other section of its entries by ID.
-func issueSections(o *Options, ed *feeds.EditedIssue) []feeds.Section {
+// IssueSections lists the sections an edited issue may show under o: the
+// configured ones in order, then any other section of its entries by ID
+// (titled with its ID).
+func IssueSections(o *Options, ed *feeds.EditedIssue) []feeds.Section {
 	out := append([]feeds.Section(nil), o.Sections...)
 	known := map[string]bool{"": true}
 	for _, s := range out {
@@ -303,7 +304,7 @@ func (b *Builder) AddURL(ctx context.Context, w feeds.Week, section, link string
 	if safeLink(link) == "" {
 		return 0, fmt.Errorf("add %q: not an absolute http(s) URL", feeds.RedactURL(link))
 	}
-	if !knownSection(o, section) {
+	if !o.HasSection(section) {
 		return 0, fmt.Errorf("add %s: no section %q", feeds.RedactURL(link), section)
 	}
 	page, err := b.fetchPage(ctx, o, link)
@@ -327,9 +328,9 @@ func (b *Builder) AddURL(ctx context.Context, w feeds.Week, section, link string
 	return b.issues.AddIssueEntry(ctx, w, e, o.Now())
 }
 
-// knownSection reports whether id is a section of the digest: any
-// non-empty ID when none is configured.
-func knownSection(o *Options, id string) bool {
+// HasSection reports whether id is a section of the digest: any non-empty
+// ID when none is configured.
+func (o *Options) HasSection(id string) bool {
 	if id == "" {
 		return false
 	}
