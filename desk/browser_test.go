@@ -503,6 +503,15 @@ func TestBrowserDesk(t *testing.T) {
 	if st := entryState(b, eC); st != "rejected" {
 		t.Errorf("after r entry C shows %q", st)
 	}
+	// An entry left out has its editors folded away; e opens them.
+	editsOpen := fmt.Sprintf(`document.querySelector("#entry-%d details.edit").open`, eC)
+	if testutil.Eval[bool](b, editsOpen) {
+		t.Errorf("rejected entry C shows its 要点, note and 推荐阅读 editors unfolded")
+	}
+	selectEntry(t, b, eC)
+	b.Do("press e on entry C", chromedp.KeyEvent("e"))
+	b.Wait("e opens and focuses entry C's 要点", editsOpen+fmt.Sprintf(` && document.activeElement.matches("#entry-%d form.summary textarea[name=summary]")`, eC))
+	b.Do("leave the 要点", chromedp.Blur(sel(eC, "form.summary textarea[name=summary]")))
 
 	// m: B moves to 大数据.
 	selectEntry(t, b, eB)

@@ -52,7 +52,12 @@
       break;
     case "e":
       el = current && current.querySelector("form.summary textarea[name=summary]");
-      if (el) { el.focus(); }
+      if (el) {
+        // The editors of an entry left out are folded away: open them.
+        var fold = el.closest("details");
+        if (fold) { fold.open = true; }
+        el.focus();
+      }
       break;
     default: return;
     }
