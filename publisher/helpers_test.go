@@ -211,21 +211,9 @@ func (m *memStore) update(f func(m *memStore)) {
 	m.version++
 }
 
-// hostileHTML is a summary from a source that tries everything.
-const hostileHTML = `<p>Docker 1.12 内置编排。<script>alert("script")</script></p>
-<img src="x" onerror="alert('onerror')"><img src="/logo.png" alt="logo">
-<a href="javascript:alert('js')">js</a> <a href="JaVaScRiPt:alert(1)">mixed case</a>
-<a href="&#106;avascript:alert(1)">entity</a> <a href="java&#x09;script:alert(1)">tab</a>
-<a href=" javascript:alert(1)">space</a> <a href="vbscript:msgbox(1)">vb</a>
-<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">data</a>
-<a href="/relative/path">relative</a> <a href="https://example.com/ok" onclick="alert(1)" onmouseover="x()">ok</a>
-<svg onload="alert(1)"><a xlink:href="javascript:alert(1)">svg</a></svg>
-<iframe src="https://evil.example/"></iframe><object data="x.swf"></object><embed src="x.swf">
-<form action="https://evil.example/"><input name="q"></form><style>body{display:none}</style>
-<div style="background:url(javascript:alert(1))">styled</div><meta http-equiv="refresh" content="0;url=javascript:alert(1)">
-<math><mtext><table><mglyph><style><img src=x onerror=alert('mxss')></style></mglyph></table></mtext></math>
-<base href="javascript:alert(1)//"><link rel="stylesheet" href="https://evil.example/x.css">
-<details open ontoggle="alert(1)">toggle</details><video><source onerror="alert(1)"></video>`
+// hostileHTML is a summary from a source that tries everything: the
+// payloads every page of the project is tested with.
+const hostileHTML = testutil.HostileHTML
 
 // testItems is the fixed item set: items in 2016-W26 and before, in every
 // section, Chinese and English, one with a hostile summary, one excluded.
