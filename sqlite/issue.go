@@ -274,7 +274,7 @@ func (db *DB) SetEntryState(ctx context.Context, w feeds.Week, id int64, state f
 		if _, err := tx.ExecContext(ctx, `UPDATE issue_entries SET state = ? WHERE id = ?`, string(state), id); err != nil {
 			return err
 		}
-		return rejectedLabel(ctx, tx, w, id, state == feeds.EntryRejected, now)
+		return rejectedLabel(ctx, tx, id, state == feeds.EntryRejected, now)
 	})
 }
 
@@ -282,21 +282,29 @@ func (db *DB) SetEntryState(ctx context.Context, w feeds.Week, id int64, state f
 // decision: a rejected stored item is a "not for the digest" example
 // (OriginRejected, in the section the issue had it in); any other decision
 // withdraws it. An added URL is no stored item and labels nothing.
-func rejectedLabel(ctx context.Context, tx *sql.Tx, w feeds.Week, id int64, rejected bool, now time.Time) error {
+func rejectedLabel(ctx context.Context, tx *sql.Tx, id int64, rejected bool, now time.Time) error {
 	if !rejected {
 		_, err := tx.ExecContext(ctx, `DELETE FROM labels WHERE key = 'rejected:' ||
 			(SELECT item_id FROM issue_entries WHERE id = ? AND item_id IS NOT NULL)`, id)
 		return err
 	}
+	return labelEntries(ctx, tx, OriginRejected, `e.id = ?3`, now, id)
+}
+
+// labelEntries labels the stored items of the issue entries that where
+// selects (a condition on issue_entries e, items i and sources s, with
+// args) as origin examples in the entry's section and issue, keyed
+// origin:itemID, with the item's text as it is now.
+func labelEntries(ctx context.Context, tx *sql.Tx, origin, where string, now time.Time, args ...any) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO labels (origin, key, item_id, section, issue, at, title, summary,
 			link, source, canonical_url, title_key, labelled_at)
-		SELECT '`+OriginRejected+`', 'rejected:' || i.id, i.id, e.section, ?, i.sort_time, i.title,
-			coalesce(t.summary, ''), i.link, s.name, i.canonical_url, i.title_key, ?
+		SELECT ?1, ?1 || ':' || i.id, i.id, e.section, e.week, i.sort_time, i.title,
+			coalesce(t.summary, ''), i.link, s.name, i.canonical_url, i.title_key, ?2
 		FROM issue_entries e JOIN items i ON i.id = e.item_id JOIN sources s ON s.id = i.source_id
 			LEFT JOIN item_text t ON t.id = i.id
-		WHERE e.id = ?
+		WHERE `+where+`
 		ON CONFLICT (key) DO UPDATE SET section = excluded.section, issue = excluded.issue,
-			labelled_at = excluded.labelled_at`, w.String(), now.UnixMilli(), id)
+			labelled_at = excluded.labelled_at`, append([]any{origin, now.UnixMilli()}, args...)...)
 	return err
 }
 
@@ -308,17 +316,9 @@ func publishedLabels(ctx context.Context, tx *sql.Tx, w feeds.Week, now time.Tim
 	if _, err := tx.ExecContext(ctx, `DELETE FROM labels WHERE origin = '`+OriginPublished+`' AND issue = ?`, w.String()); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO labels (origin, key, item_id, section, issue, at, title, summary,
-			link, source, canonical_url, title_key, labelled_at)
-		SELECT '`+OriginPublished+`', 'published:' || i.id, i.id, e.section, e.week, i.sort_time, i.title,
-			coalesce(t.summary, ''), i.link, s.name, i.canonical_url, i.title_key, ?
-		FROM issue_entries e JOIN items i ON i.id = e.item_id JOIN sources s ON s.id = i.source_id
-			LEFT JOIN item_text t ON t.id = i.id
-		WHERE e.week = ? AND e.state = 'accepted' AND s.archive = 0
-			AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.key = 'item:' || i.id AND l.origin = '`+OriginMoved+`')
-		ON CONFLICT (key) DO UPDATE SET section = excluded.section, issue = excluded.issue,
-			labelled_at = excluded.labelled_at`, now.UnixMilli(), w.String())
-	return err
+	return labelEntries(ctx, tx, OriginPublished, `e.week = ?3 AND e.state = 'accepted' AND s.archive = 0
+		AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.key = 'item:' || i.id AND l.origin = '`+OriginMoved+`')`,
+		now, w.String())
 }
 
 // MoveEntry moves entry id to section at position (1 for the first; 0 or
