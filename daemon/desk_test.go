@@ -6,44 +6,26 @@ import (
 	"html"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/feedcurator/feedcurator/desk"
 	"github.com/feedcurator/feedcurator/feeds"
+	"github.com/feedcurator/feedcurator/internal/testutil"
 	"github.com/feedcurator/feedcurator/sqlite"
 )
 
-// signIn tries password on the desk at base as a browser would (the login
-// form's token and cookie) and reports whether it ended on a draft.
+// signIn tries password on the desk at base and reports whether it ended
+// on a draft.
 func signIn(t *testing.T, base, password string) bool {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, Timeout: time.Minute}
-	resp, err := client.Get(base + "/desk/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
-	if m == nil {
-		t.Fatalf("the login page (%s) has no CSRF token:\n%s", resp.Status, page)
-	}
-	resp, err = client.PostForm(base+"/desk/login", url.Values{"password": {password}, "csrf": {string(m[1])}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK && strings.HasPrefix(resp.Request.URL.Path, "/desk/issue/")
+	_, _, at := testutil.DeskSignIn(t, base, password)
+	return strings.HasPrefix(at.Path, "/desk/issue/")
 }
 
 // TestDeskFollowsReload: the daemon serves the desk at /desk/; a new
@@ -110,17 +92,16 @@ type deskSession struct {
 
 func newDeskSession(t *testing.T, base, password string) *deskSession {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	s := &deskSession{t: t, client: &http.Client{Jar: jar, Timeout: time.Minute}, base: base}
-	s.get("/desk/login")
-	s.post("/desk/login", url.Values{"password": {password}})
+	client, page, at := testutil.DeskSignIn(t, base, password)
+	s := &deskSession{t: t, client: client, base: base, page: page, at: at}
 	if !strings.HasPrefix(s.at.Path, "/desk/issue/") {
 		t.Fatalf("signing in ends at %s:\n%s", s.at, s.page)
 	}
+	if m := testutil.DeskCSRF.FindStringSubmatch(page); m != nil {
+		s.csrf = m[1]
+	}
 	return s
 }
-
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 func (s *deskSession) read(resp *http.Response, err error) {
 	s.t.Helper()
@@ -133,7 +114,7 @@ func (s *deskSession) read(resp *http.Response, err error) {
 	if resp.StatusCode != http.StatusOK {
 		s.t.Fatalf("%s %s: %s\n%s", resp.Request.Method, resp.Request.URL, resp.Status, b)
 	}
-	if m := csrfField.FindStringSubmatch(s.page); m != nil {
+	if m := testutil.DeskCSRF.FindStringSubmatch(s.page); m != nil {
 		s.csrf = m[1]
 	}
 }

@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/feedcurator/feedcurator/internal/testutil"
 	"github.com/feedcurator/feedcurator/sqlite"
 )
 
@@ -139,44 +138,15 @@ func TestDemoTwice(t *testing.T) {
 	}
 }
 
-// deskDraft signs in to the desk at deskURL with password, as a browser
-// would (the login form's token and cookie), and returns the draft page it
-// lands on.
+// deskDraft signs in to the desk at deskURL with password and returns the
+// draft page it lands on.
 func deskDraft(t *testing.T, deskURL, password string) string {
 	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
+	_, page, at := testutil.DeskSignIn(t, strings.TrimSuffix(deskURL, "/desk/"), password)
+	if !strings.HasPrefix(at.Path, "/desk/issue/") {
+		t.Fatalf("signing in ends at %s:\n%s", at, page)
 	}
-	client := &http.Client{Jar: jar, Timeout: time.Minute}
-	get := func(u string) string {
-		t.Helper()
-		resp, err := client.Get(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET %s: %s\n%s", u, resp.Status, b)
-		}
-		return string(b)
-	}
-	login := get(deskURL + "login")
-	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(login)
-	if m == nil {
-		t.Fatalf("the login page has no CSRF token:\n%s", login)
-	}
-	resp, err := client.PostForm(deskURL+"login", url.Values{"password": {password}, "csrf": {m[1]}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	page, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Request.URL.Path, "/desk/issue/") {
-		t.Fatalf("signing in ends at %s with %s:\n%s", resp.Request.URL, resp.Status, page)
-	}
-	return string(page)
+	return page
 }
 
 // demoURL waits for the demo to print the URL of its feed.
